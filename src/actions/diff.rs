@@ -1,0 +1,1 @@
+//! Diffs of objects as YAML. (Being written: see the actions helper.)

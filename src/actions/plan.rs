@@ -1,0 +1,79 @@
+//! Plans: what an action would change, as API calls and readable diffs.
+
+use serde::{Deserialize, Serialize};
+
+use super::bounds::Bounds;
+use crate::cluster::{Cluster, ObjectRef, Operation};
+use crate::context::Context;
+use crate::incident::Incident;
+
+/// What planning reads: the incident, its context, the cluster, the bounds.
+pub struct PlanInput<'a> {
+    /// The incident being remedied.
+    pub incident: &'a Incident,
+    /// Its context (owner chain, pods, ...).
+    pub context: &'a Context,
+    /// The decision's target, if the decider named one.
+    pub target: Option<&'a ObjectRef>,
+    /// The cluster, read-only while planning.
+    pub cluster: &'a dyn Cluster,
+    /// Parameter bounds.
+    pub bounds: &'a Bounds,
+}
+
+/// One object's change, for humans.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// The object.
+    pub object: ObjectRef,
+    /// A unified diff of its YAML (`---`/`+++` headers, `@@` hunks), or for deletions
+    /// and creations the whole object prefixed with `-`/`+`.
+    pub diff: String,
+}
+
+/// What an action would do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The action's catalog name.
+    pub action: String,
+    /// The object acted on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<ObjectRef>,
+    /// One sentence: `scale deployment/shop/api from 2 to 4 replicas`.
+    pub summary: String,
+    /// The API calls, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub operations: Vec<Operation>,
+    /// The diff of every object changed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<Change>,
+    /// What else a reader should know (`its ReplicaSet will create a replacement`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl Plan {
+    /// The plan as text: summary, calls, notes, diffs.
+    pub fn render(&self) -> String {
+        let mut out = format!("{}: {}\n", self.action, self.summary);
+        for op in &self.operations {
+            out.push_str(&format!("  {}\n", op.describe()));
+        }
+        for note in &self.notes {
+            out.push_str(&format!("  note: {note}\n"));
+        }
+        for change in &self.changes {
+            out.push('\n');
+            out.push_str(&change.diff);
+            if !change.diff.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    /// Whether the plan changes nothing in the cluster.
+    pub fn is_noop(&self) -> bool {
+        self.operations.is_empty()
+    }
+}

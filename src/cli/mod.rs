@@ -1,0 +1,5 @@
+//! CLI (being written).
+/// Entry point.
+pub fn main() -> std::process::ExitCode {
+    std::process::ExitCode::SUCCESS
+}

@@ -1,0 +1,105 @@
+//! The typed configuration file. Doc comments here are the user reference
+//! (`config/medic.yaml` shows every key with its default).
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::actions::Bounds;
+use crate::context::Limits;
+use crate::decide::rules::RuleSpec;
+use crate::policy::PolicyConfig;
+
+/// The bundled demo cluster, used when no cluster is configured.
+pub const DEMO_FIXTURE: &str = "config/demo/cluster.yaml";
+
+/// medic's configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address the HTTP server listens on. Default `127.0.0.1:8080`.
+    pub listen: String,
+    /// Directory for the embedded SQLite database. Default `./.medic`.
+    pub data_dir: PathBuf,
+    /// PostgreSQL (`postgres://...`) or SQLite (`sqlite://...`) URL; default: SQLite in
+    /// `data_dir`. Prefer the `MEDIC_DATABASE_URL` environment variable for URLs with
+    /// passwords.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    /// Which cluster to read and act on.
+    pub cluster: ClusterConfig,
+    /// The safety policy.
+    pub policy: PolicyConfig,
+    /// Ceilings on action parameters.
+    pub bounds: Bounds,
+    /// Your playbook rules, tried before the built-in pack.
+    pub rules: Vec<RuleSpec>,
+    /// Whether the built-in rule pack for the kubernetes-mixin alerts is used after your
+    /// rules. Default `true`.
+    pub builtin_rules: bool,
+    /// How much cluster context is gathered per incident.
+    pub context: Limits,
+    /// The Alertmanager webhook.
+    pub webhook: WebhookConfig,
+    /// Incidents decided concurrently. Default 4.
+    pub workers: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from(".medic"),
+            database_url: None,
+            cluster: ClusterConfig::default(),
+            policy: PolicyConfig::default(),
+            bounds: Bounds::default(),
+            rules: Vec::new(),
+            builtin_rules: true,
+            context: Limits::default(),
+            webhook: WebhookConfig::default(),
+            workers: 4,
+        }
+    }
+}
+
+/// The cluster medic works on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum ClusterConfig {
+    /// The simulated cluster, loaded from Kubernetes YAML.
+    Sim {
+        /// The fixture file (multi-document Kubernetes YAML, optionally with a `logs`
+        /// side map). Default: the bundled `config/demo/cluster.yaml`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fixture: Option<PathBuf>,
+    },
+    /// A real cluster through the Kubernetes API (kubeconfig or in-cluster config).
+    Kube {
+        /// kubeconfig context to use; default: the current one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        context: Option<String>,
+    },
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        ClusterConfig::Sim { fixture: None }
+    }
+}
+
+/// The webhook endpoint's limits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebhookConfig {
+    /// Largest accepted request body in bytes. Default 1 MiB.
+    pub max_body_bytes: usize,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        WebhookConfig {
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}

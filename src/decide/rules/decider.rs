@@ -1,0 +1,3 @@
+//! The rules decider. (Being written by the rules helper.)
+/// Matches playbook rules.
+pub struct RulesDecider;
