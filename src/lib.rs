@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod actions;
+pub mod app;
 pub mod cli;
 pub mod cluster;
 pub mod config;

@@ -1,4 +1,5 @@
-//! The `medic` binary: installs the TLS provider, then hands over to the CLI.
+//! The `medic` binary: everything happens in [`medic::cli::main`], which installs the
+//! TLS crypto provider first thing.
 
 fn main() -> std::process::ExitCode {
     medic::cli::main()

@@ -18,9 +18,13 @@ pub mod params;
 pub mod plan;
 pub mod pods;
 pub mod quantity;
+pub mod read;
 pub mod resources;
 pub mod target;
 pub mod workloads;
+
+#[cfg(test)]
+mod tests;
 
 use serde::{Deserialize, Serialize};
 

@@ -73,7 +73,7 @@ impl Quantity {
     /// A memory quantity for `bytes`, rounded up to a whole Mi (or Gi when exact).
     pub fn memory(bytes: f64) -> Quantity {
         let mi = (bytes / (1024.0 * 1024.0)).ceil().max(1.0) as u64;
-        let text = if mi % 1024 == 0 {
+        let text = if mi.is_multiple_of(1024) {
             format!("{}Gi", mi / 1024)
         } else {
             format!("{mi}Mi")
@@ -87,7 +87,7 @@ impl Quantity {
     /// A CPU quantity for `cores`, rounded up to a whole millicore (or core when exact).
     pub fn cpu(cores: f64) -> Quantity {
         let m = (cores * 1000.0).ceil().max(1.0) as u64;
-        let text = if m % 1000 == 0 {
+        let text = if m.is_multiple_of(1000) {
             format!("{}", m / 1000)
         } else {
             format!("{m}m")

@@ -177,14 +177,13 @@ fn semantic_problems(config: &Config) -> Vec<Problem> {
             format!("{:?} is not an address like 127.0.0.1:8080", config.listen),
         );
     }
-    if let Some(url) = &config.database_url {
-        if !(url.starts_with("postgres://") || url.starts_with("postgresql://") || url.starts_with("sqlite:")) {
-            problem(
-                "database_url".into(),
-                "must start with postgres://, postgresql:// or sqlite: (value not shown: it may hold a password)"
-                    .into(),
-            );
-        }
+    if let Some(url) = &config.database_url
+        && !(url.starts_with("postgres://") || url.starts_with("postgresql://") || url.starts_with("sqlite:"))
+    {
+        problem(
+            "database_url".into(),
+            "must start with postgres://, postgresql:// or sqlite: (value not shown: it may hold a password)".into(),
+        );
     }
     if config.workers == 0 {
         problem("workers".into(), "must be at least 1, found 0".into());

@@ -146,17 +146,17 @@ pub fn resolve_target(labels: &Labels) -> Option<TargetRef> {
             },
         });
     }
-    if namespace.is_none() {
-        if let Some(instance) = labels.get("instance").filter(|s| !s.is_empty()) {
-            let host = strip_port(instance);
-            if !host.is_empty() && host.parse::<std::net::IpAddr>().is_err() {
-                return Some(TargetRef {
-                    kind: TargetKind::Node,
-                    namespace: None,
-                    name: host.to_string(),
-                    container: None,
-                });
-            }
+    if namespace.is_none()
+        && let Some(instance) = labels.get("instance").filter(|s| !s.is_empty())
+    {
+        let host = strip_port(instance);
+        if !host.is_empty() && host.parse::<std::net::IpAddr>().is_err() {
+            return Some(TargetRef {
+                kind: TargetKind::Node,
+                namespace: None,
+                name: host.to_string(),
+                container: None,
+            });
         }
     }
     None

@@ -72,7 +72,8 @@ pub trait Store: Send + Sync {
     async fn pending(&self, limit: i64) -> Result<Vec<String>, StoreError>;
 
     /// Moves an incident from `received` to `deciding`; `false` if it was not `received`
-    /// (someone else took it, or it is done).
+    /// (someone else took it, or it is done). An incident left `deciding` for longer than
+    /// the claim lease (a process died while deciding it) may be claimed again.
     async fn claim(&self, id: &str, now: Timestamp) -> Result<bool, StoreError>;
 
     /// Stores a decision with its context, verdict and outcome, and moves the incident

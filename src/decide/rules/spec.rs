@@ -30,7 +30,10 @@ pub struct RuleSpec {
     pub action: String,
     /// The action's parameters. String values may reference the incident:
     /// `{{ labels.NAME }}`, `{{ annotations.NAME }}`, `{{ alertname }}`, `{{ namespace }}`,
-    /// `{{ target.name }}`, `{{ workload.name }}`.
+    /// `{{ severity }}`, `{{ container }}`, `{{ target.name }}`, `{{ target.kind }}`,
+    /// `{{ workload.name }}`, `{{ workload.kind }}`. A reference without a value (an absent
+    /// label) makes the action unusable for that incident; numbers and booleans are not
+    /// templated.
     #[serde(default)]
     pub params: serde_json::Map<String, serde_json::Value>,
     /// What to act on: the alert's own target, its workload, its pod or its node.
@@ -158,4 +161,8 @@ pub struct ContextMatch {
     /// The workload has fewer ready replicas than desired.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replicas_short: Option<bool>,
+    /// The Deployment's `Progressing` condition has one of these reasons
+    /// (`ProgressDeadlineExceeded` when the rollout is stuck).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progressing_reason: Option<OneOrMany>,
 }

@@ -1,0 +1,155 @@
+//! Reads and object facts shared by the action planners: fetching the target with a
+//! clear error when it is gone, a Deployment's ReplicaSets and revisions, a pod
+//! template's images.
+//!
+//! Everything here only reads (the cluster through [`Cluster`], or JSON already read);
+//! it must not decide what an action does, nor write anything.
+
+use serde_json::Value;
+
+use super::ActionError;
+use super::plan::PlanInput;
+use crate::cluster::{Cluster, ClusterError, Kind, Object, ObjectRef};
+
+/// The workload kinds whose pod template medic changes.
+pub const WORKLOAD_KINDS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet"];
+
+/// The annotation holding a Deployment's (or its ReplicaSet's) revision number.
+pub const REVISION_ANNOTATION: &str = "deployment.kubernetes.io/revision";
+
+/// The label the Deployment controller adds to each ReplicaSet's pod template.
+pub const POD_TEMPLATE_HASH: &str = "pod-template-hash";
+
+/// A [`ActionError::NotApplicable`] for `target`.
+pub fn not_applicable(action: &'static str, target: &ObjectRef, reason: impl Into<String>) -> ActionError {
+    ActionError::NotApplicable {
+        action,
+        target: target.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// Reads the object `r`; a missing object is [`ActionError::NotApplicable`]
+/// (`deployment not found`), a failed read is [`ActionError::Cluster`].
+pub async fn get_existing(input: &PlanInput<'_>, action: &'static str, r: &ObjectRef) -> Result<Object, ActionError> {
+    input
+        .cluster
+        .get(r)
+        .await?
+        .ok_or_else(|| not_applicable(action, r, format!("{} not found", r.kind.kind.to_ascii_lowercase())))
+}
+
+/// The revision number in an object's `deployment.kubernetes.io/revision` annotation.
+pub fn revision(obj: &Object) -> Option<i64> {
+    obj.annotation(REVISION_ANNOTATION)?.trim().parse().ok()
+}
+
+/// Whether a Deployment's rollout is paused (`spec.paused`).
+pub fn is_paused(obj: &Object) -> bool {
+    obj.0.pointer("/spec/paused").and_then(Value::as_bool) == Some(true)
+}
+
+/// `spec.replicas`, defaulting to 1 as the API server does.
+pub fn replicas(obj: &Object) -> i64 {
+    obj.0.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1)
+}
+
+/// Whether `owned` names `owner` among its ownerReferences: by uid when both have one,
+/// else by kind and name.
+pub fn is_owned_by(owned: &Object, owner: &Object) -> bool {
+    let Some(refs) = owned.0.pointer("/metadata/ownerReferences").and_then(Value::as_array) else {
+        return false;
+    };
+    let owner_kind = owner.kind();
+    refs.iter().any(|r| {
+        let field = |k: &str| r.get(k).and_then(Value::as_str);
+        match (field("uid"), owner.uid()) {
+            (Some(uid), Some(owner_uid)) => uid == owner_uid,
+            _ => field("kind") == Some(owner_kind.kind.as_str()) && field("name") == Some(owner.name()),
+        }
+    })
+}
+
+/// The ReplicaSets a Deployment owns, with their revision numbers (ReplicaSets without a
+/// revision are left out), oldest revision first.
+pub async fn owned_replicasets(cluster: &dyn Cluster, deployment: &Object) -> Result<Vec<(i64, Object)>, ClusterError> {
+    let all = cluster
+        .list(&Kind::of("ReplicaSet"), deployment.namespace(), None)
+        .await?;
+    let mut owned: Vec<(i64, Object)> = all
+        .into_iter()
+        .filter(|rs| is_owned_by(rs, deployment))
+        .filter_map(|rs| revision(&rs).map(|r| (r, rs)))
+        .collect();
+    owned.sort_by_key(|(r, _)| *r);
+    Ok(owned)
+}
+
+/// The containers of a pod template (`template.spec.containers`), in order.
+pub fn template_containers(template: &Value) -> &[Value] {
+    template
+        .pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+}
+
+/// The images of a pod template, for humans: `api:1.3` for one container,
+/// `api=api:1.3, proxy=envoy:1.30` for several.
+pub fn template_images(template: &Value) -> String {
+    let containers = template_containers(template);
+    let image = |c: &Value| c.get("image").and_then(Value::as_str).unwrap_or("no image").to_string();
+    match containers {
+        [] => "no containers".into(),
+        [only] => image(only),
+        several => several
+            .iter()
+            .map(|c| format!("{}={}", c.get("name").and_then(Value::as_str).unwrap_or("?"), image(c)))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+/// `Kind name` for humans: `ReplicaSet api-6f`.
+pub fn kind_and_name(r: &ObjectRef) -> String {
+    format!("{} {}", r.kind.kind, r.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ownership_by_uid_or_by_name() {
+        let deploy = Object::new(json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "api", "namespace": "shop", "uid": "d-1"}}))
+        .unwrap();
+        let rs = |owner: Value| {
+            Object::new(json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                "metadata": {"name": "api-1", "namespace": "shop", "ownerReferences": [owner]}}))
+            .unwrap()
+        };
+        assert!(is_owned_by(
+            &rs(json!({"kind": "Deployment", "name": "other", "uid": "d-1"})),
+            &deploy
+        ));
+        assert!(!is_owned_by(
+            &rs(json!({"kind": "Deployment", "name": "api", "uid": "d-0"})),
+            &deploy
+        ));
+        assert!(is_owned_by(&rs(json!({"kind": "Deployment", "name": "api"})), &deploy));
+        assert!(!is_owned_by(
+            &rs(json!({"kind": "StatefulSet", "name": "api"})),
+            &deploy
+        ));
+    }
+
+    #[test]
+    fn images_of_one_or_several_containers() {
+        let one = json!({"spec": {"containers": [{"name": "api", "image": "api:1.3"}]}});
+        assert_eq!(template_images(&one), "api:1.3");
+        let two = json!({"spec": {"containers": [{"name": "api", "image": "api:1.3"}, {"name": "proxy", "image": "envoy:1"}]}});
+        assert_eq!(template_images(&two), "api=api:1.3, proxy=envoy:1");
+    }
+}

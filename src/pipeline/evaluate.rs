@@ -1,0 +1,177 @@
+//! Running one incident through the stages.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use jiff::Timestamp;
+use serde::Serialize;
+use tracing::Instrument;
+
+use crate::actions::plan::PlanInput;
+use crate::actions::{ActionError, Bounds};
+use crate::cluster::Cluster;
+use crate::context::{self, Context, Limits};
+use crate::decide::{Decider, Decision};
+use crate::execute::{self, Outcome, OutcomeStatus};
+use crate::incident::Incident;
+use crate::policy::{self, Check, PolicyConfig, Verdict, VerdictKind};
+use crate::store::{DecisionRecord, ProcessingState, Store, StoreError};
+use crate::web::metrics::Metrics;
+
+/// The stages, wired.
+pub struct Pipeline {
+    /// The cluster read for context and acted on.
+    pub cluster: Arc<dyn Cluster>,
+    /// The decider chain.
+    pub decider: Arc<dyn Decider>,
+    /// The safety policy.
+    pub policy: PolicyConfig,
+    /// Parameter bounds.
+    pub bounds: Bounds,
+    /// Context limits.
+    pub limits: Limits,
+    /// Counters.
+    pub metrics: Arc<Metrics>,
+}
+
+/// Everything the stages produced for one incident.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evaluation {
+    /// The incident.
+    pub incident: Incident,
+    /// Its context.
+    pub context: Context,
+    /// The decision.
+    pub decision: Decision,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// What was (or would be) done.
+    pub outcome: Outcome,
+}
+
+impl Evaluation {
+    /// The processing state this evaluation leaves an incident in.
+    pub fn state(&self) -> ProcessingState {
+        match (self.verdict.kind, self.outcome.status) {
+            (VerdictKind::Deny, _) => ProcessingState::Denied,
+            (VerdictKind::Hold, _) => ProcessingState::Held,
+            _ if !self.decision.action.kind().mutates() => ProcessingState::Escalated,
+            (_, OutcomeStatus::Executed) => ProcessingState::Executed,
+            (_, OutcomeStatus::Failed) => ProcessingState::Failed,
+            (_, OutcomeStatus::Planned) => ProcessingState::Planned,
+            (_, OutcomeStatus::Skipped) => ProcessingState::Denied,
+        }
+    }
+}
+
+impl Pipeline {
+    /// Runs context, decision, policy, planning and execution (or dry-run) for one
+    /// incident. Never fails: every stage's failure becomes part of the result.
+    pub async fn evaluate(&self, incident: &Incident) -> Evaluation {
+        let context = context::gather(self.cluster.as_ref(), incident, &self.limits).await;
+        let decision = match self.decider.decide(incident, &context).await {
+            Ok(Some(d)) => d,
+            Ok(None) | Err(_) => unreachable_fallback(incident, &context),
+        };
+        let mut verdict = policy::evaluate(&self.policy, &decision);
+        let input = PlanInput {
+            incident,
+            context: &context,
+            target: decision.target.as_ref(),
+            cluster: self.cluster.as_ref(),
+            bounds: &self.bounds,
+        };
+        let planned = decision.action.plan(&input).await;
+        let outcome = match planned {
+            Ok(plan) => {
+                verdict.checks.push(Check {
+                    name: "plan".into(),
+                    passed: true,
+                    reason: format!("parameters within bounds; {}", plan.summary),
+                });
+                execute::execute(self.cluster.as_ref(), &verdict, plan).await
+            }
+            Err(e) => {
+                let name = match &e {
+                    ActionError::OutOfBounds { .. } => "parameter_bounds",
+                    _ => "plan",
+                };
+                verdict.checks.push(Check {
+                    name: name.into(),
+                    passed: false,
+                    reason: e.to_string(),
+                });
+                verdict.kind = VerdictKind::Deny;
+                let now = Timestamp::now();
+                Outcome {
+                    status: OutcomeStatus::Skipped,
+                    plan: None,
+                    results: Vec::new(),
+                    error: Some(e.to_string()),
+                    started_at: now,
+                    finished_at: now,
+                }
+            }
+        };
+        self.metrics.decided(&decision, &verdict);
+        Evaluation {
+            incident: incident.clone(),
+            context,
+            decision,
+            verdict,
+            outcome,
+        }
+    }
+
+    /// Claims a stored incident, evaluates it and stores the result. Returns the new
+    /// state, or `None` when the incident was not there to claim (already taken or done).
+    pub async fn process(&self, store: &dyn Store, id: &str) -> Result<Option<ProcessingState>, StoreError> {
+        let started = Instant::now();
+        if !store.claim(id, Timestamp::now()).await? {
+            return Ok(None);
+        }
+        let Some(stored) = store.get(id).await? else {
+            return Ok(None);
+        };
+        let span = tracing::info_span!("incident", incident = %id, alertname = %stored.incident.alertname);
+        let evaluation = self.evaluate(&stored.incident).instrument(span.clone()).await;
+        let state = evaluation.state();
+        let received_ms = stored.received_at.as_millisecond();
+        let decided_at = Timestamp::now();
+        let record = DecisionRecord {
+            context: evaluation.context,
+            decision: evaluation.decision,
+            verdict: evaluation.verdict,
+            outcome: evaluation.outcome,
+            state,
+            decided_at,
+            latency_ms: (decided_at.as_millisecond() - received_ms).max(0),
+        };
+        store.save_result(id, &record).await?;
+        self.metrics.observe_processing(started.elapsed());
+        let _enter = span.enter();
+        tracing::info!(
+            action = record.decision.action_name(),
+            verdict = record.verdict.kind.as_str(),
+            state = state.as_str(),
+            "incident decided"
+        );
+        Ok(Some(state))
+    }
+}
+
+/// The chain always decides; should a decider still pass, escalate rather than drop
+/// the incident.
+fn unreachable_fallback(incident: &Incident, context: &Context) -> Decision {
+    Decision {
+        action: crate::actions::Action::Escalate(crate::actions::Escalate { reason: None }),
+        target: context.target.clone(),
+        rationale: format!("No decider proposed an action for {}.", incident.alertname),
+        confidence: 1.0,
+        decided_by: crate::decide::DecidedBy {
+            decider: "fallback".into(),
+            name: "escalate".into(),
+        },
+        alternatives: Vec::new(),
+    }
+}

@@ -1,3 +1,0 @@
-//! The SQL store. (Being written by the store helper.)
-/// SQLite or PostgreSQL.
-pub struct SqlStore;
