@@ -94,6 +94,7 @@ pub async fn pipeline(config: &Config, metrics: Arc<Metrics>) -> anyhow::Result<
         decider: decider(config)?,
         policy: config.policy.clone(),
         bounds: config.bounds.clone(),
+        settings: config.actions.clone(),
         limits: config.context.clone(),
         metrics,
     })

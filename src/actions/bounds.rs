@@ -18,6 +18,10 @@ pub struct Bounds {
     pub max_memory: Quantity,
     /// Highest CPU limit an action may set. Default `16`.
     pub max_cpu: Quantity,
+    /// Largest storage request `expand_pvc` may set. Default `10Ti`.
+    pub max_storage: Quantity,
+    /// Longest a `drain_node` may wait for evictions, in seconds. Default 600.
+    pub drain_timeout_seconds: u64,
 }
 
 impl Default for Bounds {
@@ -27,6 +31,8 @@ impl Default for Bounds {
             max_resource_factor: 4.0,
             max_memory: Quantity::parse("64Gi").expect("valid literal"),
             max_cpu: Quantity::parse("16").expect("valid literal"),
+            max_storage: Quantity::parse("10Ti").expect("valid literal"),
+            drain_timeout_seconds: 600,
         }
     }
 }

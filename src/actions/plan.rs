@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::bounds::Bounds;
+use super::settings::ActionSettings;
 use crate::cluster::{Cluster, ObjectRef, Operation};
 use crate::context::Context;
 use crate::incident::Incident;
@@ -19,6 +20,8 @@ pub struct PlanInput<'a> {
     pub cluster: &'a dyn Cluster,
     /// Parameter bounds.
     pub bounds: &'a Bounds,
+    /// Settings of the configurable actions (Job templates, allow-lists, channels).
+    pub settings: &'a ActionSettings,
 }
 
 /// One object's change, for humans.

@@ -80,3 +80,46 @@ fn replacement_note(owner: &ObjectRef) -> String {
         format!("its {} will create a replacement", kind_and_name(owner))
     }
 }
+
+// ---- placeholders for the new catalog entries (being written) ----
+use super::{DeleteStuckPods, EvictPod, IsolatePod, QuarantinePod};
+
+/// Plans `evict_pod`. (Placeholder: being written.)
+pub async fn plan_evict_pod(
+    p: &EvictPod,
+    target: Option<&ObjectRef>,
+    input: &PlanInput<'_>,
+) -> Result<Plan, ActionError> {
+    let _ = (p, target, input);
+    todo!()
+}
+
+/// Plans `delete_stuck_pods`. (Placeholder: being written.)
+pub async fn plan_delete_stuck_pods(
+    p: &DeleteStuckPods,
+    target: Option<&ObjectRef>,
+    input: &PlanInput<'_>,
+) -> Result<Plan, ActionError> {
+    let _ = (p, target, input);
+    todo!()
+}
+
+/// Plans `quarantine_pod`. (Placeholder: being written.)
+pub async fn plan_quarantine_pod(
+    p: &QuarantinePod,
+    target: Option<&ObjectRef>,
+    input: &PlanInput<'_>,
+) -> Result<Plan, ActionError> {
+    let _ = (p, target, input);
+    todo!()
+}
+
+/// Plans `isolate_pod`. (Placeholder: being written.)
+pub async fn plan_isolate_pod(
+    p: &IsolatePod,
+    target: Option<&ObjectRef>,
+    input: &PlanInput<'_>,
+) -> Result<Plan, ActionError> {
+    let _ = (p, target, input);
+    todo!()
+}

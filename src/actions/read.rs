@@ -153,3 +153,52 @@ mod tests {
         assert_eq!(template_images(&two), "api=api:1.3, proxy=envoy:1");
     }
 }
+
+/// The label every object medic creates carries (`app.kubernetes.io/managed-by: medic`).
+pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "medic");
+
+/// Labels and annotations identifying the incident on an object medic creates: the
+/// managed-by label, the alert's fingerprint and name as labels (for selectors), and the
+/// alert's summary as an annotation.
+pub fn incident_metadata(
+    incident: &crate::incident::Incident,
+) -> (serde_json::Map<String, Value>, serde_json::Map<String, Value>) {
+    let mut labels = serde_json::Map::new();
+    labels.insert(MANAGED_BY.0.into(), Value::String(MANAGED_BY.1.into()));
+    labels.insert(
+        "medic.dev/fingerprint".into(),
+        Value::String(incident.fingerprint.clone()),
+    );
+    labels.insert(
+        "medic.dev/alertname".into(),
+        Value::String(label_value(&incident.alertname)),
+    );
+    let mut annotations = serde_json::Map::new();
+    annotations.insert("medic.dev/alertname".into(), Value::String(incident.alertname.clone()));
+    annotations.insert(
+        "medic.dev/starts-at".into(),
+        Value::String(incident.starts_at.to_string()),
+    );
+    annotations.insert(
+        "medic.dev/summary".into(),
+        Value::String(incident.summary().to_string()),
+    );
+    (labels, annotations)
+}
+
+/// A string made a valid label value: at most 63 characters of `[A-Za-z0-9._-]`,
+/// starting and ending with an alphanumeric.
+pub fn label_value(s: &str) -> String {
+    let cleaned: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(63)
+        .collect();
+    cleaned.trim_matches(|c: char| !c.is_ascii_alphanumeric()).to_string()
+}

@@ -242,6 +242,7 @@ struct Fixture {
     incident: Incident,
     context: Context,
     bounds: Bounds,
+    settings: crate::actions::ActionSettings,
 }
 
 impl Fixture {
@@ -257,6 +258,7 @@ impl Fixture {
             })),
             context: Context::default(),
             bounds: Bounds::default(),
+            settings: Default::default(),
         }
     }
 
@@ -275,6 +277,7 @@ impl Fixture {
             target,
             cluster: &self.cluster,
             bounds: &self.bounds,
+            settings: &self.settings,
         }
     }
 

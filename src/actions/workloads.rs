@@ -294,3 +294,52 @@ async fn autoscaler_notes(input: &PlanInput<'_>, deployment: &Object) -> Vec<Str
         })
         .collect()
 }
+
+// ---- placeholders for the new catalog entries (being written) ----
+use super::{PauseRollout, ResumeRollout, ScaleStatefulSet, SetEnv, UpdateHpa};
+
+/// Plans `pause_rollout`. (Placeholder: being written.)
+pub async fn plan_pause_rollout(
+    p: &PauseRollout,
+    target: Option<&ObjectRef>,
+    input: &PlanInput<'_>,
+) -> Result<Plan, ActionError> {
+    let _ = (p, target, input);
+    todo!()
+}
+
+/// Plans `resume_rollout`. (Placeholder: being written.)
+pub async fn plan_resume_rollout(
+    p: &ResumeRollout,
+    target: Option<&ObjectRef>,
+    input: &PlanInput<'_>,
+) -> Result<Plan, ActionError> {
+    let _ = (p, target, input);
+    todo!()
+}
+
+/// Plans `scale_statefulset`. (Placeholder: being written.)
+pub async fn plan_scale_statefulset(
+    p: &ScaleStatefulSet,
+    target: Option<&ObjectRef>,
+    input: &PlanInput<'_>,
+) -> Result<Plan, ActionError> {
+    let _ = (p, target, input);
+    todo!()
+}
+
+/// Plans `update_hpa`. (Placeholder: being written.)
+pub async fn plan_update_hpa(
+    p: &UpdateHpa,
+    target: Option<&ObjectRef>,
+    input: &PlanInput<'_>,
+) -> Result<Plan, ActionError> {
+    let _ = (p, target, input);
+    todo!()
+}
+
+/// Plans `set_env`. (Placeholder: being written.)
+pub async fn plan_set_env(p: &SetEnv, target: Option<&ObjectRef>, input: &PlanInput<'_>) -> Result<Plan, ActionError> {
+    let _ = (p, target, input);
+    todo!()
+}

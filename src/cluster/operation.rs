@@ -147,6 +147,33 @@ pub enum Operation {
         namespace: String,
         /// The pod.
         pod: String,
+        /// While a disruption budget refuses the eviction, the executor retries for up to
+        /// this many seconds (a drain's timeout); `None`: refused at once.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        wait_seconds: Option<u64>,
+    },
+    /// Run a command in a container (the `exec` subresource) and capture its output.
+    Exec {
+        /// The pod's namespace.
+        namespace: String,
+        /// The pod.
+        pod: String,
+        /// The container.
+        container: String,
+        /// The argv, run without a shell.
+        command: Vec<String>,
+        /// Give up after this many seconds.
+        timeout_seconds: u64,
+        /// Keep at most this many bytes of output.
+        max_output_bytes: usize,
+    },
+    /// POST a message to a configured notification channel. Not a cluster call: the
+    /// executor sends it; clusters refuse it.
+    Notify {
+        /// The channel's name (`actions.notify[].name`); its URL stays in config.
+        channel: String,
+        /// The message.
+        text: String,
     },
 }
 
@@ -156,7 +183,14 @@ impl Operation {
         match self {
             Operation::Patch { target, .. } | Operation::Delete { target, .. } => target.clone(),
             Operation::Create { object } => object.reference(),
-            Operation::Evict { namespace, pod } => ObjectRef::namespaced("Pod", namespace, pod),
+            Operation::Evict { namespace, pod, .. } | Operation::Exec { namespace, pod, .. } => {
+                ObjectRef::namespaced("Pod", namespace, pod)
+            }
+            Operation::Notify { channel, .. } => ObjectRef {
+                kind: super::Kind::from_type("medic.dev/v1alpha1", "NotifyChannel"),
+                namespace: None,
+                name: channel.clone(),
+            },
         }
     }
 
@@ -184,7 +218,22 @@ impl Operation {
                 None => format!("DELETE {target}"),
             },
             Operation::Create { object } => format!("CREATE {}", object.reference()),
-            Operation::Evict { namespace, pod } => format!("EVICT pod/{namespace}/{pod}"),
+            Operation::Evict {
+                namespace,
+                pod,
+                wait_seconds,
+            } => match wait_seconds {
+                Some(w) => format!("EVICT pod/{namespace}/{pod} (waiting up to {w}s for disruption budgets)"),
+                None => format!("EVICT pod/{namespace}/{pod}"),
+            },
+            Operation::Exec {
+                namespace,
+                pod,
+                container,
+                command,
+                ..
+            } => format!("EXEC pod/{namespace}/{pod} -c {container} -- {}", command.join(" ")),
+            Operation::Notify { channel, .. } => format!("NOTIFY {channel}"),
         }
     }
 }
@@ -197,6 +246,9 @@ pub struct OperationResult {
     pub object: Option<Object>,
     /// A short human summary (`deployment.apps/api patched`).
     pub message: String,
+    /// Captured output (exec).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
 }
 
 #[cfg(test)]

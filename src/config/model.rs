@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::actions::Bounds;
+use crate::actions::{ActionSettings, Bounds};
 use crate::context::Limits;
 use crate::decide::rules::RuleSpec;
 use crate::policy::PolicyConfig;
@@ -32,6 +32,8 @@ pub struct Config {
     pub policy: PolicyConfig,
     /// Ceilings on action parameters.
     pub bounds: Bounds,
+    /// What the configurable actions may do (Job templates, allow-lists, channels).
+    pub actions: ActionSettings,
     /// Your playbook rules, tried before the built-in pack.
     pub rules: Vec<RuleSpec>,
     /// Whether the built-in rule pack for the kubernetes-mixin alerts is used after your
@@ -54,6 +56,7 @@ impl Default for Config {
             cluster: ClusterConfig::default(),
             policy: PolicyConfig::default(),
             bounds: Bounds::default(),
+            actions: ActionSettings::default(),
             rules: Vec::new(),
             builtin_rules: true,
             context: Limits::default(),

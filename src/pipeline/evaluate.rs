@@ -8,7 +8,7 @@ use serde::Serialize;
 use tracing::Instrument;
 
 use crate::actions::plan::PlanInput;
-use crate::actions::{ActionError, Bounds};
+use crate::actions::{ActionError, ActionSettings, Bounds};
 use crate::cluster::Cluster;
 use crate::context::{self, Context, Limits};
 use crate::decide::{Decider, Decision};
@@ -28,6 +28,8 @@ pub struct Pipeline {
     pub policy: PolicyConfig,
     /// Parameter bounds.
     pub bounds: Bounds,
+    /// Settings of the configurable actions.
+    pub settings: ActionSettings,
     /// Context limits.
     pub limits: Limits,
     /// Counters.
@@ -80,6 +82,7 @@ impl Pipeline {
             target: decision.target.as_ref(),
             cluster: self.cluster.as_ref(),
             bounds: &self.bounds,
+            settings: &self.settings,
         };
         let planned = decision.action.plan(&input).await;
         let outcome = match planned {

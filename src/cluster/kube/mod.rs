@@ -166,6 +166,7 @@ impl KubeCluster {
         Ok(OperationResult {
             object: to_object(patched, &target.kind).ok(),
             message: format!("{} patched", kubectl_name(&target.kind, name)),
+            output: None,
         })
     }
 
@@ -198,6 +199,7 @@ impl KubeCluster {
         Ok(OperationResult {
             object: None,
             message: format!("{} deleted", kubectl_name(&target.kind, &target.name)),
+            output: None,
         })
     }
 
@@ -219,6 +221,7 @@ impl KubeCluster {
         Ok(OperationResult {
             object: to_object(created, &target.kind).ok(),
             message: format!("{} created", kubectl_name(&target.kind, &target.name)),
+            output: None,
         })
     }
 
@@ -241,6 +244,7 @@ impl KubeCluster {
         Ok(OperationResult {
             object: None,
             message: format!("pod/{pod} evicted"),
+            output: None,
         })
     }
 }
@@ -325,7 +329,11 @@ impl Cluster for KubeCluster {
                 uid,
             } => self.delete(target, *grace_period_seconds, uid.as_deref()).await,
             Operation::Create { object } => self.create(object).await,
-            Operation::Evict { namespace, pod } => self.evict(namespace, pod).await,
+            Operation::Evict { namespace, pod, .. } => self.evict(namespace, pod).await,
+            Operation::Exec { .. } => Err(ClusterError::Unsupported("exec is being wired".into())),
+            Operation::Notify { channel, .. } => Err(ClusterError::Unsupported(format!(
+                "notify {channel} is not a cluster call: the executor sends it"
+            ))),
         }
     }
 }

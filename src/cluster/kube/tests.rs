@@ -473,6 +473,7 @@ async fn evict_posts_a_policy_v1_eviction() {
         .apply(&Operation::Evict {
             namespace: "shop".into(),
             pod: "api-1".into(),
+            wait_seconds: None,
         })
         .await
         .unwrap();
@@ -572,6 +573,7 @@ async fn api_errors_map_to_cluster_errors() {
     let evict = Operation::Evict {
         namespace: "shop".into(),
         pod: "guarded".into(),
+        wait_seconds: None,
     };
     let err = cluster.apply(&evict).await.unwrap_err();
     match &err {

@@ -32,7 +32,11 @@ pub(super) fn apply(store: &mut Store, op: &Operation) -> Result<OperationResult
         },
         Operation::Delete { target, uid, .. } => delete(store, target, uid.as_deref()),
         Operation::Create { object } => create(store, object),
-        Operation::Evict { namespace, pod } => evict(store, namespace, pod),
+        Operation::Evict { namespace, pod, .. } => evict(store, namespace, pod),
+        Operation::Exec { .. } => Err(ClusterError::Unsupported("exec is being wired".into())),
+        Operation::Notify { channel, .. } => Err(ClusterError::Unsupported(format!(
+            "notify {channel} is not a cluster call: the executor sends it"
+        ))),
     }
 }
 
@@ -121,6 +125,7 @@ fn patch_object(store: &mut Store, target: &ObjectRef, patch: &PatchBody) -> Res
     Ok(OperationResult {
         message: format!("{} {verb}", resource_name(&target.kind, &target.name)),
         object: Some(stored),
+        output: None,
     })
 }
 
@@ -170,6 +175,7 @@ fn patch_scale(store: &mut Store, target: &ObjectRef, patch: &PatchBody) -> Resu
     Ok(OperationResult {
         message: format!("{} scaled", resource_name(&target.kind, &target.name)),
         object: Some(Object(scale_of(&stored))),
+        output: None,
     })
 }
 
@@ -221,6 +227,7 @@ fn patch_status(store: &mut Store, target: &ObjectRef, patch: &PatchBody) -> Res
     Ok(OperationResult {
         message: format!("{} patched", resource_name(&target.kind, &target.name)),
         object: Some(stored),
+        output: None,
     })
 }
 
@@ -242,6 +249,7 @@ fn delete(store: &mut Store, target: &ObjectRef, uid: Option<&str>) -> Result<Op
     Ok(OperationResult {
         object: None,
         message: format!("{} deleted", resource_name(&target.kind, &target.name)),
+        output: None,
     })
 }
 
@@ -324,6 +332,7 @@ fn create(store: &mut Store, object: &Object) -> Result<OperationResult, Cluster
     Ok(OperationResult {
         message: format!("{} created", resource_name(&target.kind, &target.name)),
         object: Some(stored),
+        output: None,
     })
 }
 
@@ -353,6 +362,7 @@ fn evict(store: &mut Store, namespace: &str, pod: &str) -> Result<OperationResul
     Ok(OperationResult {
         object: None,
         message: format!("pod/{pod} evicted"),
+        output: None,
     })
 }
 

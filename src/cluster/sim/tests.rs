@@ -542,6 +542,7 @@ async fn eviction_honours_the_disruption_budget() {
         .apply(&Operation::Evict {
             namespace: "shop".into(),
             pod: names[0].clone(),
+            wait_seconds: None,
         })
         .await
         .unwrap();
@@ -558,6 +559,7 @@ async fn eviction_honours_the_disruption_budget() {
         .apply(&Operation::Evict {
             namespace: "shop".into(),
             pod: names[1].clone(),
+            wait_seconds: None,
         })
         .await
         .unwrap_err();
@@ -571,6 +573,7 @@ async fn eviction_honours_the_disruption_budget() {
         .apply(&Operation::Evict {
             namespace: "shop".into(),
             pod: "gone".into(),
+            wait_seconds: None,
         })
         .await
         .unwrap_err();
@@ -1011,6 +1014,7 @@ async fn demo_remediations_have_their_real_effect() {
         .apply(&Operation::Evict {
             namespace: "shop".into(),
             pod: "checkout-7b9c5d8f6-4hx2q".into(),
+            wait_seconds: None,
         })
         .await
         .unwrap_err();

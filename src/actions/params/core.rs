@@ -1,11 +1,11 @@
-//! Typed parameters of each action. Field docs are user docs: they become the JSON
-//! Schema descriptions shown by `medic actions` and given to the LLM.
+//! Parameters of the first actions: restart, rollout restart, rollback, resources,
+//! scaling, escalation.
 
 use serde::{Deserialize, Serialize};
 
-use super::ActionError;
-use super::bounds::Bounds;
-use super::quantity::Quantity;
+use crate::actions::ActionError;
+use crate::actions::bounds::Bounds;
+use crate::actions::quantity::Quantity;
 
 /// Parameters of `restart_pod`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -31,7 +31,7 @@ pub struct RollbackDeployment {
 }
 
 impl RollbackDeployment {
-    pub(super) fn validate(&self) -> Result<(), ActionError> {
+    pub(crate) fn validate(&self) -> Result<(), ActionError> {
         match self.to_revision {
             Some(r) if r < 1 => Err(ActionError::InvalidParams {
                 action: "rollback_deployment",
@@ -66,7 +66,7 @@ pub struct IncreaseResources {
 }
 
 impl IncreaseResources {
-    pub(super) fn validate(&self, bounds: &Bounds) -> Result<(), ActionError> {
+    pub(crate) fn validate(&self, bounds: &Bounds) -> Result<(), ActionError> {
         let invalid = |field: &str, message: String| ActionError::InvalidParams {
             action: "increase_resources",
             field: format!("params.{field}"),
@@ -121,7 +121,7 @@ pub struct ScaleDeployment {
 }
 
 impl ScaleDeployment {
-    pub(super) fn validate(&self, bounds: &Bounds) -> Result<(), ActionError> {
+    pub(crate) fn validate(&self, bounds: &Bounds) -> Result<(), ActionError> {
         let invalid = |field: &str, message: String| ActionError::InvalidParams {
             action: "scale_deployment",
             field: format!("params.{field}"),
