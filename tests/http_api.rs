@@ -10,11 +10,14 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use jiff::Timestamp;
+use medic::assess::{AssessmentResult, DueAssessment};
 use medic::config::Config;
+use medic::history::{ActionStats, HistoryEntry, HistoryQuery, StatsQuery};
 use medic::incident::Incident;
 use medic::pipeline::{Worker, WorkerTask};
 use medic::store::{
-    DecisionRecord, IncidentQuery, IncidentSummary, Recorded, SqlStore, Store, StoreError, StoredIncident,
+    AssessmentStore, DecisionRecord, HistoryStore, IncidentQuery, IncidentSummary, Recorded, SqlStore, Store,
+    StoreError, StoredIncident,
 };
 use medic::web::metrics::Metrics;
 use medic::web::{AppState, app};
@@ -237,6 +240,38 @@ async fn health_readiness_and_metrics() {
 
 /// A store whose database is down, to check the answers Alertmanager retries on.
 struct DownStore;
+
+#[async_trait]
+impl HistoryStore for DownStore {
+    async fn history(&self, _: &HistoryQuery) -> Result<Vec<HistoryEntry>, StoreError> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+    async fn stats(&self, _: &StatsQuery) -> Result<Vec<ActionStats>, StoreError> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+    async fn purge_older_than(&self, _: Timestamp) -> Result<u64, StoreError> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+}
+
+#[async_trait]
+impl AssessmentStore for DownStore {
+    async fn claim_due_assessments(&self, _: Timestamp, _: i64) -> Result<Vec<DueAssessment>, StoreError> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+    async fn save_assessment(&self, _: i64, _: &AssessmentResult) -> Result<bool, StoreError> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+    async fn recurred_assessments(&self, _: i64) -> Result<Vec<DueAssessment>, StoreError> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+    async fn revise_assessment(&self, _: i64, _: i64, _: &AssessmentResult) -> Result<bool, StoreError> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+    async fn finalize_assessments(&self, _: Timestamp) -> Result<u64, StoreError> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+}
 
 #[async_trait]
 impl Store for DownStore {

@@ -338,6 +338,11 @@ const CATALOG: &[Entry] = &[
                 resource: "statefulsets/scale",
                 verbs: &["get", "patch"],
             },
+            RbacRule {
+                group: "autoscaling",
+                resource: "horizontalpodautoscalers",
+                verbs: &["list"],
+            },
             EVENTS,
         ],
     },
@@ -371,7 +376,7 @@ const CATALOG: &[Entry] = &[
         name: "update_hpa",
         summary: "Set a HorizontalPodAutoscaler's minReplicas and/or maxReplicas.",
         risk: Risk::Medium,
-        targets: &["HorizontalPodAutoscaler"],
+        targets: &["HorizontalPodAutoscaler", "Deployment", "StatefulSet"],
         rbac: &[
             RbacRule {
                 group: "autoscaling",
@@ -463,6 +468,11 @@ const CATALOG: &[Entry] = &[
                 resource: "daemonsets",
                 verbs: &["get"],
             },
+            RbacRule {
+                group: "policy",
+                resource: "poddisruptionbudgets",
+                verbs: &["list"],
+            },
             EVENTS,
         ],
     },
@@ -496,7 +506,7 @@ const CATALOG: &[Entry] = &[
             RbacRule {
                 group: "storage.k8s.io",
                 resource: "storageclasses",
-                verbs: &["get"],
+                verbs: &["get", "list"],
             },
             EVENTS,
         ],

@@ -1,17 +1,20 @@
 //! Escalation: the action that changes nothing and hands the incident to a human.
 //!
-//! Its plan has no operations; its notes say what a human should look at first (the
-//! incident, the target, what the context found wrong). It must never touch the cluster,
-//! not even to read: everything it says comes from the incident and its context.
+//! Its plan changes nothing in the cluster; its notes say what a human should look at
+//! first (the incident, the target, what the context found wrong). When notify channels
+//! have `on_escalate: true`, the plan holds one [`Operation::Notify`] per channel, so that
+//! a human hears about it. It must never touch the cluster, not even to read: everything
+//! it says comes from the incident and its context.
 
 use super::plan::{Plan, PlanInput};
 use super::{ActionError, ActionKind, Escalate};
-use crate::cluster::ObjectRef;
+use crate::cluster::{ObjectRef, Operation};
 
 /// Most container problems and events listed in the notes.
 const MAX_FINDINGS: usize = 3;
 
-/// Plans `escalate`: no operations, a summary with the reason, notes for the human.
+/// Plans `escalate`: no cluster operations, a summary with the reason, notes for the
+/// human, and the notifications of the `on_escalate` channels.
 pub fn plan_escalate(p: &Escalate, target: Option<&ObjectRef>, input: &PlanInput<'_>) -> Result<Plan, ActionError> {
     let reason = p
         .reason
@@ -78,12 +81,42 @@ pub fn plan_escalate(p: &Escalate, target: Option<&ObjectRef>, input: &PlanInput
     for err in &ctx.errors {
         notes.push(format!("medic could not read {err}"));
     }
+    let summary = format!("hand to a human: {reason}");
+    let operations = notifications(input, reason, &notes);
     Ok(Plan {
         action: ActionKind::Escalate.name().into(),
         target: target.cloned(),
-        summary: format!("hand to a human: {reason}"),
-        operations: Vec::new(),
+        summary,
+        operations,
         changes: Vec::new(),
         notes,
+        artifacts: Vec::new(),
     })
+}
+
+/// One [`Operation::Notify`] per channel configured with `on_escalate: true`, carrying the
+/// reason and the notes. They change nothing in the cluster; the executor sends them even
+/// in dry-run (see [`crate::execute`]).
+fn notifications(input: &PlanInput<'_>, reason: &str, notes: &[String]) -> Vec<Operation> {
+    let channels: Vec<&str> = input
+        .settings
+        .notify
+        .iter()
+        .filter(|c| c.on_escalate)
+        .map(|c| c.name.as_str())
+        .collect();
+    if channels.is_empty() {
+        return Vec::new();
+    }
+    let mut text = format!("medic escalation: {reason}");
+    for note in notes {
+        text.push_str(&format!("\n- {note}"));
+    }
+    channels
+        .into_iter()
+        .map(|channel| Operation::Notify {
+            channel: channel.to_string(),
+            text: text.clone(),
+        })
+        .collect()
 }

@@ -1,35 +1,18 @@
-//! Generic actions: patches of allow-listed kinds, allow-listed exec, diagnostics. (Being written.)
+//! Generic actions, each bounded by what the operator allow-listed in config:
+//!
+//! - `patch_resource` ([`patch`]) patches an object of an allow-listed kind;
+//! - `exec_command` ([`exec`]) runs an allow-listed command in a container;
+//! - `collect_diagnostics` ([`diagnostics`]) snapshots an object's state, events and
+//!   logs into the plan (and optionally a ConfigMap).
+//!
+//! Planning reads only; nothing here writes to the cluster or runs anything (the
+//! executor applies a plan, after the policy stage allowed it).
 
-use super::plan::{Plan, PlanInput};
-use super::*;
-use crate::cluster::ObjectRef;
+pub mod diagnostics;
+pub mod exec;
+pub mod patch;
+mod snapshot;
 
-/// Plans `patch_resource`. (Placeholder: being written.)
-pub async fn plan_patch_resource(
-    p: &PatchResource,
-    target: Option<&ObjectRef>,
-    input: &PlanInput<'_>,
-) -> Result<Plan, ActionError> {
-    let _ = (p, target, input);
-    todo!()
-}
-
-/// Plans `exec_command`. (Placeholder: being written.)
-pub async fn plan_exec_command(
-    p: &ExecCommand,
-    target: Option<&ObjectRef>,
-    input: &PlanInput<'_>,
-) -> Result<Plan, ActionError> {
-    let _ = (p, target, input);
-    todo!()
-}
-
-/// Plans `collect_diagnostics`. (Placeholder: being written.)
-pub async fn plan_collect_diagnostics(
-    p: &CollectDiagnostics,
-    target: Option<&ObjectRef>,
-    input: &PlanInput<'_>,
-) -> Result<Plan, ActionError> {
-    let _ = (p, target, input);
-    todo!()
-}
+pub use diagnostics::{plan_collect_diagnostics, plan_collect_diagnostics_at};
+pub use exec::plan_exec_command;
+pub use patch::plan_patch_resource;

@@ -13,6 +13,7 @@
 pub mod bounds;
 pub mod catalog;
 pub mod diff;
+pub mod env;
 pub mod escalate;
 pub mod generic;
 pub mod jobs;
@@ -22,8 +23,12 @@ pub mod params;
 pub mod plan;
 pub mod pods;
 pub mod quantity;
+pub mod rbac;
 pub mod read;
 pub mod resources;
+pub mod rollout;
+pub mod run_job;
+pub mod scaling;
 pub mod settings;
 pub mod storage;
 pub mod target;
@@ -31,6 +36,22 @@ pub mod workloads;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_batch;
+#[cfg(test)]
+mod tests_cluster;
+#[cfg(test)]
+mod tests_generic;
+#[cfg(test)]
+mod tests_kube_calls;
+#[cfg(test)]
+mod tests_workloads;
+#[cfg(test)]
+mod tests_nodes;
+#[cfg(test)]
+mod tests_pods;
+#[cfg(test)]
+mod tests_pods_kube;
 
 use serde::{Deserialize, Serialize};
 
@@ -222,6 +243,16 @@ impl Action {
             Action::RollbackDeployment(p) => p.validate(),
             Action::IncreaseResources(p) => p.validate(bounds),
             Action::ScaleDeployment(p) => p.validate(bounds),
+            Action::ScaleStatefulSet(p) => p.validate(bounds),
+            Action::UpdateHpa(p) => p.validate(bounds),
+            Action::SetEnv(p) => p.validate(),
+            Action::ExpandPvc(p) => p.validate(bounds),
+            Action::RunJob(p) => p.validate(),
+            Action::DrainNode(p) => p.validate(bounds),
+            Action::TaintNode(p) => p.validate(),
+            Action::DeleteStuckPods(p) => p.validate(),
+            Action::PatchResource(p) => p.validate(),
+            Action::ExecCommand(p) => p.validate(),
             _ => Ok(()),
         }
     }
@@ -239,13 +270,13 @@ impl Action {
             Action::IsolatePod(p) => pods::plan_isolate_pod(p, target.as_ref(), input).await,
             Action::RolloutRestart(p) => workloads::plan_rollout_restart(p, target.as_ref(), input).await,
             Action::RollbackDeployment(p) => workloads::plan_rollback(p, target.as_ref(), input).await,
-            Action::PauseRollout(p) => workloads::plan_pause_rollout(p, target.as_ref(), input).await,
-            Action::ResumeRollout(p) => workloads::plan_resume_rollout(p, target.as_ref(), input).await,
+            Action::PauseRollout(p) => rollout::plan_pause_rollout(p, target.as_ref(), input).await,
+            Action::ResumeRollout(p) => rollout::plan_resume_rollout(p, target.as_ref(), input).await,
             Action::ScaleDeployment(p) => workloads::plan_scale(p, target.as_ref(), input).await,
-            Action::ScaleStatefulSet(p) => workloads::plan_scale_statefulset(p, target.as_ref(), input).await,
+            Action::ScaleStatefulSet(p) => scaling::plan_scale_statefulset(p, target.as_ref(), input).await,
             Action::IncreaseResources(p) => resources::plan_increase(p, target.as_ref(), input).await,
-            Action::UpdateHpa(p) => workloads::plan_update_hpa(p, target.as_ref(), input).await,
-            Action::SetEnv(p) => workloads::plan_set_env(p, target.as_ref(), input).await,
+            Action::UpdateHpa(p) => scaling::plan_update_hpa(p, target.as_ref(), input).await,
+            Action::SetEnv(p) => env::plan_set_env(p, target.as_ref(), input).await,
             Action::CordonNode(p) => nodes::plan_cordon_node(p, target.as_ref(), input).await,
             Action::UncordonNode(p) => nodes::plan_uncordon_node(p, target.as_ref(), input).await,
             Action::DrainNode(p) => nodes::plan_drain_node(p, target.as_ref(), input).await,
@@ -254,7 +285,7 @@ impl Action {
             Action::RetryJob(p) => jobs::plan_retry_job(p, target.as_ref(), input).await,
             Action::SuspendCronJob(p) => jobs::plan_suspend_cronjob(p, target.as_ref(), input).await,
             Action::ResumeCronJob(p) => jobs::plan_resume_cronjob(p, target.as_ref(), input).await,
-            Action::RunJob(p) => jobs::plan_run_job(p, target.as_ref(), input).await,
+            Action::RunJob(p) => run_job::plan_run_job(p, target.as_ref(), input).await,
             Action::PatchResource(p) => generic::plan_patch_resource(p, target.as_ref(), input).await,
             Action::ExecCommand(p) => generic::plan_exec_command(p, target.as_ref(), input).await,
             Action::CollectDiagnostics(p) => generic::plan_collect_diagnostics(p, target.as_ref(), input).await,

@@ -53,10 +53,25 @@ pub struct Plan {
     /// What else a reader should know (`its ReplicaSet will create a replacement`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// What the action collected (`collect_diagnostics`' snapshot), stored with the
+    /// outcome; empty for actions that only change the cluster.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub artifacts: Vec<Artifact>,
+}
+
+/// A named text an action produced while planning, kept with the plan (a diagnostics
+/// snapshot, one file of it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Artifact {
+    /// Its name, usable as a ConfigMap key (`describe.txt`).
+    pub name: String,
+    /// The text.
+    pub content: String,
 }
 
 impl Plan {
-    /// The plan as text: summary, calls, notes, diffs.
+    /// The plan as text: summary, calls, notes, artifacts (names and sizes, not their
+    /// contents), diffs.
     pub fn render(&self) -> String {
         let mut out = format!("{}: {}\n", self.action, self.summary);
         for op in &self.operations {
@@ -64,6 +79,13 @@ impl Plan {
         }
         for note in &self.notes {
             out.push_str(&format!("  note: {note}\n"));
+        }
+        for artifact in &self.artifacts {
+            out.push_str(&format!(
+                "  artifact: {} ({} bytes)\n",
+                artifact.name,
+                artifact.content.len()
+            ));
         }
         for change in &self.changes {
             out.push('\n');

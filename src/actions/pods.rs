@@ -1,18 +1,34 @@
-//! Pod actions: `restart_pod` deletes one pod so that its controller recreates it.
+//! Pod actions, one pod (or a workload's stuck pods) at a time:
 //!
-//! The delete carries the pod's uid as a precondition, so a replacement that took the
-//! same name (a StatefulSet pod) is never deleted by a stale plan. A pod without a
-//! controller would not come back: it is refused unless the decision forces it.
+//! - `restart_pod` deletes one pod so that its controller recreates it. The delete
+//!   carries the pod's uid as a precondition, so a replacement that took the same name (a
+//!   StatefulSet pod) is never deleted by a stale plan. A pod without a controller would
+//!   not come back: it is refused unless the decision forces it.
+//! - `evict_pod` ([`evict`]) asks the Eviction API, which honours PodDisruptionBudgets.
+//! - `delete_stuck_pods` ([`stuck`]) force-deletes pods Terminating past their deadline.
+//! - `quarantine_pod` ([`quarantine`]) relabels a pod out of its controller and Services.
+//! - `isolate_pod` ([`isolate`]) cuts a pod off the network with a NetworkPolicy.
 //!
-//! Planning reads only; it must not delete anything itself (the executor applies the
+//! Planning reads only; it must not write anything itself (the executor applies the
 //! plan, after the policy stage allowed it).
+
+pub mod evict;
+pub mod isolate;
+mod labels;
+pub mod quarantine;
+pub mod stuck;
+
+pub use evict::plan_evict_pod;
+pub use isolate::plan_isolate_pod;
+pub use quarantine::plan_quarantine_pod;
+pub use stuck::{plan_delete_stuck_pods, plan_delete_stuck_pods_at};
 
 use super::diff;
 use super::plan::{Change, Plan, PlanInput};
 use super::read::{get_existing, kind_and_name, not_applicable};
 use super::target::acting_on;
 use super::{ActionError, ActionKind, RestartPod};
-use crate::cluster::{ObjectRef, Operation};
+use crate::cluster::{Object, ObjectRef, Operation};
 
 /// Plans `restart_pod`: one `DELETE` of the pod, guarded by its uid.
 pub async fn plan_restart_pod(
@@ -23,11 +39,7 @@ pub async fn plan_restart_pod(
     let kind = ActionKind::RestartPod;
     let target = acting_on(kind, target, input).await?;
     let pod = get_existing(input, kind.name(), &target).await?;
-    if pod
-        .0
-        .pointer("/metadata/deletionTimestamp")
-        .is_some_and(|v| !v.is_null())
-    {
+    if terminating(&pod) {
         return Err(not_applicable(
             kind.name(),
             &target,
@@ -66,6 +78,7 @@ pub async fn plan_restart_pod(
             diff: diff::deleted(&pod),
         }],
         notes: vec![note],
+        artifacts: Vec::new(),
     })
 }
 
@@ -81,45 +94,9 @@ fn replacement_note(owner: &ObjectRef) -> String {
     }
 }
 
-// ---- placeholders for the new catalog entries (being written) ----
-use super::{DeleteStuckPods, EvictPod, IsolatePod, QuarantinePod};
-
-/// Plans `evict_pod`. (Placeholder: being written.)
-pub async fn plan_evict_pod(
-    p: &EvictPod,
-    target: Option<&ObjectRef>,
-    input: &PlanInput<'_>,
-) -> Result<Plan, ActionError> {
-    let _ = (p, target, input);
-    todo!()
-}
-
-/// Plans `delete_stuck_pods`. (Placeholder: being written.)
-pub async fn plan_delete_stuck_pods(
-    p: &DeleteStuckPods,
-    target: Option<&ObjectRef>,
-    input: &PlanInput<'_>,
-) -> Result<Plan, ActionError> {
-    let _ = (p, target, input);
-    todo!()
-}
-
-/// Plans `quarantine_pod`. (Placeholder: being written.)
-pub async fn plan_quarantine_pod(
-    p: &QuarantinePod,
-    target: Option<&ObjectRef>,
-    input: &PlanInput<'_>,
-) -> Result<Plan, ActionError> {
-    let _ = (p, target, input);
-    todo!()
-}
-
-/// Plans `isolate_pod`. (Placeholder: being written.)
-pub async fn plan_isolate_pod(
-    p: &IsolatePod,
-    target: Option<&ObjectRef>,
-    input: &PlanInput<'_>,
-) -> Result<Plan, ActionError> {
-    let _ = (p, target, input);
-    todo!()
+/// Whether the object is being deleted (`metadata.deletionTimestamp` is set).
+fn terminating(obj: &Object) -> bool {
+    obj.0
+        .pointer("/metadata/deletionTimestamp")
+        .is_some_and(|v| !v.is_null())
 }

@@ -127,6 +127,7 @@ pub async fn plan_increase(
         }],
         changes: vec![change],
         notes,
+        artifacts: Vec::new(),
     })
 }
 

@@ -108,7 +108,8 @@ pub struct NotifyChannel {
     /// Body format.
     #[serde(default)]
     pub format: NotifyFormat,
-    /// Also post when an incident is escalated.
+    /// Also post when an incident is escalated, even in dry-run (an escalation changes
+    /// nothing in the cluster, and its notification is how a human hears about it).
     #[serde(default)]
     pub on_escalate: bool,
 }

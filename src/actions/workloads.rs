@@ -97,6 +97,7 @@ pub async fn plan_rollout_restart_at(
         }],
         changes: vec![change],
         notes: vec![note],
+        artifacts: Vec::new(),
     })
 }
 
@@ -196,6 +197,7 @@ pub async fn plan_rollback(
         }],
         changes: vec![change],
         notes,
+        artifacts: Vec::new(),
     })
 }
 
@@ -256,6 +258,7 @@ pub async fn plan_scale(
         }],
         changes: vec![change],
         notes,
+        artifacts: Vec::new(),
     })
 }
 
@@ -293,53 +296,4 @@ async fn autoscaler_notes(input: &PlanInput<'_>, deployment: &Object) -> Vec<Str
             )
         })
         .collect()
-}
-
-// ---- placeholders for the new catalog entries (being written) ----
-use super::{PauseRollout, ResumeRollout, ScaleStatefulSet, SetEnv, UpdateHpa};
-
-/// Plans `pause_rollout`. (Placeholder: being written.)
-pub async fn plan_pause_rollout(
-    p: &PauseRollout,
-    target: Option<&ObjectRef>,
-    input: &PlanInput<'_>,
-) -> Result<Plan, ActionError> {
-    let _ = (p, target, input);
-    todo!()
-}
-
-/// Plans `resume_rollout`. (Placeholder: being written.)
-pub async fn plan_resume_rollout(
-    p: &ResumeRollout,
-    target: Option<&ObjectRef>,
-    input: &PlanInput<'_>,
-) -> Result<Plan, ActionError> {
-    let _ = (p, target, input);
-    todo!()
-}
-
-/// Plans `scale_statefulset`. (Placeholder: being written.)
-pub async fn plan_scale_statefulset(
-    p: &ScaleStatefulSet,
-    target: Option<&ObjectRef>,
-    input: &PlanInput<'_>,
-) -> Result<Plan, ActionError> {
-    let _ = (p, target, input);
-    todo!()
-}
-
-/// Plans `update_hpa`. (Placeholder: being written.)
-pub async fn plan_update_hpa(
-    p: &UpdateHpa,
-    target: Option<&ObjectRef>,
-    input: &PlanInput<'_>,
-) -> Result<Plan, ActionError> {
-    let _ = (p, target, input);
-    todo!()
-}
-
-/// Plans `set_env`. (Placeholder: being written.)
-pub async fn plan_set_env(p: &SetEnv, target: Option<&ObjectRef>, input: &PlanInput<'_>) -> Result<Plan, ActionError> {
-    let _ = (p, target, input);
-    todo!()
 }

@@ -28,7 +28,11 @@ use crate::web::{AppState, app};
 
 /// Arguments of `medic bench`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct BenchArgs {
+    /// Another benchmark than the pipeline's (default: the pipeline).
+    #[command(subcommand)]
+    pub what: Option<BenchCommand>,
     /// How many alerts.
     #[arg(long, default_value_t = 1000)]
     pub alerts: usize,
@@ -39,6 +43,15 @@ pub struct BenchArgs {
     /// Keep the SQLite database in this directory instead of a temporary one.
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+}
+
+/// Benchmarks other than the pipeline's.
+#[derive(Debug, clap::Subcommand)]
+pub enum BenchCommand {
+    /// Similar-incident retrieval latency at 10k and 100k stored incidents.
+    Similar(super::bench_similar::SimilarBenchArgs),
+    /// Assessment throughput: due assessments scored per second.
+    Assessments(super::bench_assess::AssessBenchArgs),
 }
 
 /// Latency figures of one series.
@@ -72,6 +85,12 @@ impl Figures {
 
 /// Runs the benchmark and prints the figures.
 pub async fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    if let Some(what) = args.what {
+        return match what {
+            BenchCommand::Similar(args) => super::bench_similar::run(args).await,
+            BenchCommand::Assessments(args) => super::bench_assess::run(args).await,
+        };
+    }
     anyhow::ensure!(args.alerts >= 10, "--alerts must be at least 10, found {}", args.alerts);
     let tmp = tempfile_dir()?;
     let (store, cleanup): (Arc<dyn Store>, Option<(String, String)>) = match &args.postgres {

@@ -1,4 +1,5 @@
-//! The command line: `serve`, `recommend`, `config check`, `actions`, `bench`.
+//! The command line: `serve`, `recommend`, `config check`, `actions`, `rbac`, `history`,
+//! `llm ping`, `bench`.
 //!
 //! Parses arguments (clap), loads and validates the config, applies flag overrides, and
 //! calls into the library. Each command lives in its own file; this one only dispatches.
@@ -6,10 +7,17 @@
 
 pub mod actions_cmd;
 pub mod bench;
+pub mod bench_assess;
+pub mod bench_similar;
 pub mod config_cmd;
+pub mod eval;
+pub mod history;
+pub mod llm;
 pub mod output;
+pub mod rbac;
 pub mod recommend;
 pub mod serve;
+pub mod similar;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,6 +56,15 @@ pub enum Command {
     Actions(actions_cmd::ActionsArgs),
     /// Measure the time from webhook receipt to stored decision.
     Bench(bench::BenchArgs),
+    /// Print the least-privilege ClusterRole for the enabled actions.
+    Rbac(rbac::RbacArgs),
+    /// What medic did before: incidents, actions, outcomes and scores (`stats`, `similar`).
+    History(history::HistoryArgs),
+    /// Work with the configured language models (`ping`).
+    #[command(subcommand)]
+    Llm(llm::LlmCommand),
+    /// Score deciders (the rules, models) on scenario files against simulated clusters.
+    Eval(eval::EvalArgs),
 }
 
 /// Runs the CLI; the binary's `main` calls this.
@@ -82,8 +99,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Config(cmd) => config_cmd::run(cmd),
         Command::Actions(args) => actions_cmd::run(&args),
         Command::Bench(args) => bench::run(args).await,
+        Command::Rbac(args) => rbac::run(&load_config(cli.config.as_deref())?, &args),
+        Command::History(args) => history::run(load_config(cli.config.as_deref())?, args).await,
+        Command::Llm(cmd) => llm::run(load_config(cli.config.as_deref())?, cmd).await,
         Command::Serve(args) => serve::run(load_config(cli.config.as_deref())?, args).await,
         Command::Recommend(args) => recommend::run(load_config(cli.config.as_deref())?, args).await,
+        Command::Eval(args) => eval::run(load_config(cli.config.as_deref())?, args).await,
     }
 }
 

@@ -67,7 +67,9 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let cluster = pipeline.cluster.clone();
     let worker = Worker::new(pipeline, store.clone(), config.workers).spawn();
+    let background = crate::app::start_assessment(&config, store.clone(), cluster)?;
     let state = AppState {
         store,
         worker: worker.handle(),
@@ -76,6 +78,9 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode
     };
     web::serve(listener, state).await.context("HTTP server failed")?;
     worker.shutdown().await;
+    for task in background {
+        task.shutdown().await;
+    }
     tracing::info!("medic stopped");
     Ok(ExitCode::SUCCESS)
 }

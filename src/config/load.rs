@@ -233,6 +233,9 @@ fn semantic_problems(config: &Config) -> Vec<Problem> {
     for (path, message) in crate::decide::rules::validate::validate_rules(&config.rules, "rules") {
         out.push(Problem { path, message });
     }
+    for (path, message) in crate::decide::llm::config::validate(&config.llm) {
+        out.push(Problem { path, message });
+    }
     out
 }
 

@@ -6,8 +6,11 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::actions::{ActionSettings, Bounds};
+use crate::assess::AssessmentConfig;
 use crate::context::Limits;
+use crate::decide::llm::LlmConfig;
 use crate::decide::rules::RuleSpec;
+use crate::memory::MemoryConfig;
 use crate::policy::PolicyConfig;
 
 /// The bundled demo cluster, used when no cluster is configured.
@@ -45,6 +48,15 @@ pub struct Config {
     pub webhook: WebhookConfig,
     /// Incidents decided concurrently. Default 4.
     pub workers: usize,
+    /// Similar-incident retrieval: the embedder, the vector index and how many similar
+    /// past incidents go into each context.
+    pub memory: MemoryConfig,
+    /// Effectiveness assessment of executed actions, learning from the history, and how
+    /// long the history is kept.
+    pub assessment: AssessmentConfig,
+    /// Language models: named models, the one the decider uses, and the limits of its
+    /// investigation. Absent: no model, and deciding uses no network.
+    pub llm: LlmConfig,
 }
 
 impl Default for Config {
@@ -62,6 +74,9 @@ impl Default for Config {
             context: Limits::default(),
             webhook: WebhookConfig::default(),
             workers: 4,
+            memory: MemoryConfig::default(),
+            assessment: AssessmentConfig::default(),
+            llm: LlmConfig::default(),
         }
     }
 }

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::{Object, ObjectRef};
+use crate::history::HistoryFacts;
+use crate::memory::SimilarIncident;
 
 /// Everything medic learned about an incident's target before deciding.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -37,6 +39,15 @@ pub struct Context {
     /// Reads that failed, as `what: error`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
+    /// Past incidents most like this one, best first, with their actions and scores
+    /// (from the memory; empty when retrieval is off or nothing similar is stored).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub similar: Vec<SimilarIncident>,
+    /// What medic did before about the same alert on the same workload: statistics per
+    /// action, the last outcomes, ineffective actions and oscillation warnings (absent
+    /// when no store is used, as in `medic recommend`, or the alert names no object).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<HistoryFacts>,
 }
 
 /// A workload's state.

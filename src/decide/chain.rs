@@ -69,6 +69,7 @@ impl Decider for Chain {
                 name: "escalate".into(),
             },
             alternatives: Vec::new(),
+            llm: None,
         }))
     }
 }

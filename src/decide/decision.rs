@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::actions::Action;
 use crate::cluster::ObjectRef;
+use crate::decide::llm::LlmUsage;
 
 /// Who made a decision.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,6 +33,9 @@ pub struct Decision {
     /// Other actions considered, with why not.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alternatives: Vec<String>,
+    /// For a model's decision: provider, model, tokens, latency, cost, tool calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm: Option<LlmUsage>,
 }
 
 impl Decision {

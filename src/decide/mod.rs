@@ -10,6 +10,7 @@
 
 pub mod chain;
 pub mod decision;
+pub mod llm;
 pub mod rules;
 
 use async_trait::async_trait;

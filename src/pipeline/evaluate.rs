@@ -9,11 +9,13 @@ use tracing::Instrument;
 
 use crate::actions::plan::PlanInput;
 use crate::actions::{ActionError, ActionSettings, Bounds};
+use crate::assess::AssessmentConfig;
 use crate::cluster::Cluster;
 use crate::context::{self, Context, Limits};
 use crate::decide::{Decider, Decision};
 use crate::execute::{self, Outcome, OutcomeStatus};
 use crate::incident::Incident;
+use crate::memory::Memory;
 use crate::policy::{self, Check, PolicyConfig, Verdict, VerdictKind};
 use crate::store::{DecisionRecord, ProcessingState, Store, StoreError};
 use crate::web::metrics::Metrics;
@@ -34,6 +36,12 @@ pub struct Pipeline {
     pub limits: Limits,
     /// Counters.
     pub metrics: Arc<Metrics>,
+    /// Similar-incident retrieval: past incidents go into the context, decided ones are
+    /// indexed. `None` (no store, as in `medic recommend`): no retrieval.
+    pub memory: Option<Arc<Memory>>,    /// Carries out allowed plans (the same cluster, notifier, channels).
+    pub executor: Arc<execute::Executor>,
+    /// When executed actions are assessed, and how history feeds back into decisions.
+    pub assessment: AssessmentConfig,
 }
 
 /// Everything the stages produced for one incident.
@@ -70,12 +78,35 @@ impl Pipeline {
     /// Runs context, decision, policy, planning and execution (or dry-run) for one
     /// incident. Never fails: every stage's failure becomes part of the result.
     pub async fn evaluate(&self, incident: &Incident) -> Evaluation {
-        let context = context::gather(self.cluster.as_ref(), incident, &self.limits).await;
+        self.evaluate_with_history(incident, None).await
+    }
+
+    /// [`Pipeline::evaluate`], with the history of the same trouble read from `history`
+    /// into the context (for the deciders) and checked for oscillation (by the policy
+    /// stage). A history that cannot be read is recorded in the context's errors.
+    pub async fn evaluate_with_history(&self, incident: &Incident, history: Option<&dyn Store>) -> Evaluation {
+        let mut context = context::gather(self.cluster.as_ref(), incident, &self.limits).await;
+        if let Some(memory) = &self.memory {
+            memory.recall_into(incident, &mut context).await;
+        }
+        if let Some(store) = history {
+            let now = Timestamp::now();
+            match crate::history::lookup::for_incident(store, incident, &context, &self.assessment, now).await {
+                Ok(facts) => context.history = facts,
+                Err(e) => context.errors.push(format!("history: {e}")),
+            }
+        }
         let decision = match self.decider.decide(incident, &context).await {
             Ok(Some(d)) => d,
             Ok(None) | Err(_) => unreachable_fallback(incident, &context),
         };
         let mut verdict = policy::evaluate(&self.policy, &decision);
+        if let Some(check) = crate::history::oscillation::policy_check(context.history.as_ref(), &decision, &context) {
+            if !check.passed {
+                verdict.kind = VerdictKind::Deny;
+            }
+            verdict.checks.push(check);
+        }
         let input = PlanInput {
             incident,
             context: &context,
@@ -92,7 +123,7 @@ impl Pipeline {
                     passed: true,
                     reason: format!("parameters within bounds; {}", plan.summary),
                 });
-                execute::execute(self.cluster.as_ref(), &verdict, plan).await
+                execute::execute(&self.executor, incident, &verdict, plan).await
             }
             Err(e) => {
                 let name = match &e {
@@ -137,10 +168,21 @@ impl Pipeline {
             return Ok(None);
         };
         let span = tracing::info_span!("incident", incident = %id, alertname = %stored.incident.alertname);
-        let evaluation = self.evaluate(&stored.incident).instrument(span.clone()).await;
+        let evaluation = self
+            .evaluate_with_history(&stored.incident, Some(store))
+            .instrument(span.clone())
+            .await;
         let state = evaluation.state();
         let received_ms = stored.received_at.as_millisecond();
         let decided_at = Timestamp::now();
+        let assessment = crate::assess::schedule::schedule(
+            &self.assessment,
+            &evaluation.decision,
+            &evaluation.context,
+            &evaluation.outcome,
+        );
+        // A model-backed decision reports its model and tokens; rules have none.
+        let usage = evaluation.decision.llm.clone();
         let record = DecisionRecord {
             context: evaluation.context,
             decision: evaluation.decision,
@@ -149,8 +191,15 @@ impl Pipeline {
             state,
             decided_at,
             latency_ms: (decided_at.as_millisecond() - received_ms).max(0),
+            model: usage.as_ref().map(|u| u.model.clone()),
+            tokens_in: usage.as_ref().map(|u| i64::try_from(u.tokens_in).unwrap_or(i64::MAX)),
+            tokens_out: usage.as_ref().map(|u| i64::try_from(u.tokens_out).unwrap_or(i64::MAX)),
+            assessment,
         };
         store.save_result(id, &record).await?;
+        if let Some(memory) = &self.memory {
+            memory.remember_logged(id, &stored.incident, &record).await;
+        }
         self.metrics.observe_processing(started.elapsed());
         let _enter = span.enter();
         tracing::info!(
@@ -176,5 +225,6 @@ fn unreachable_fallback(incident: &Incident, context: &Context) -> Decision {
             name: "escalate".into(),
         },
         alternatives: Vec::new(),
+        llm: None,
     }
 }

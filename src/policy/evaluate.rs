@@ -118,6 +118,7 @@ mod tests {
                 name: "t".into(),
             },
             alternatives: vec![],
+            llm: None,
         }
     }
 

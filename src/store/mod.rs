@@ -6,14 +6,19 @@
 //! `migrations/sqlite` and `migrations/postgres`, run at start-up. Writes that belong
 //! together happen in one transaction, so nothing is half-written.
 //!
+//! The history and assessment parts of the seam are [`HistoryStore`] and
+//! [`AssessmentStore`], supertraits of [`Store`].
+//!
 //! The store keeps records; it must not decide, plan or call the cluster.
 
+pub mod history;
 pub mod records;
 pub mod sql;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
 
+pub use history::{AssessmentStore, HistoryStore};
 pub use records::{DecisionRecord, IncidentQuery, IncidentSummary, ProcessingState, Recorded, StoredIncident};
 pub use sql::SqlStore;
 
@@ -54,9 +59,10 @@ pub enum StoreError {
 /// Driven by the web handler (record alerts), the pipeline (claim, save results) and the
 /// API (read). `record_alerts` is idempotent: the same (fingerprint, startsAt) twice is one
 /// incident; a resolved notification updates the incident it resolves. Every method is
-/// atomic: on error nothing of its writes remains.
+/// atomic: on error nothing of its writes remains. The history queries and the
+/// assessment schedule come with it ([`HistoryStore`], [`AssessmentStore`]).
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: HistoryStore + AssessmentStore + Send + Sync {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 
@@ -77,7 +83,8 @@ pub trait Store: Send + Sync {
     async fn claim(&self, id: &str, now: Timestamp) -> Result<bool, StoreError>;
 
     /// Stores a decision with its context, verdict and outcome, and moves the incident
-    /// to the record's state, in one transaction.
+    /// to the record's state, in one transaction; with the record's assessment, if it has
+    /// one, scheduled in the same transaction.
     async fn save_result(&self, id: &str, record: &DecisionRecord) -> Result<(), StoreError>;
 
     /// Marks an incident failed with a reason (the pipeline could not finish it).

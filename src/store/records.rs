@@ -3,6 +3,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::assess::Assessment;
 use crate::context::Context;
 use crate::decide::Decision;
 use crate::execute::Outcome;
@@ -127,6 +128,19 @@ pub struct DecisionRecord {
     pub decided_at: Timestamp,
     /// Milliseconds from receipt to decision (for the latency figures).
     pub latency_ms: i64,
+    /// The model that decided (LLM deciders; `None` for rules).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Prompt tokens the model used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens_in: Option<i64>,
+    /// Completion tokens the model used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens_out: Option<i64>,
+    /// The effectiveness assessment of an executed action: scheduled with the decision,
+    /// scored later by the assessor.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assessment: Option<Assessment>,
 }
 
 /// One incident with everything known about it (`GET /api/v1/incidents/{id}`).

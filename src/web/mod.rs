@@ -1,4 +1,5 @@
-//! The HTTP side: the Alertmanager webhook, the incidents API, health and metrics.
+//! The HTTP side: the Alertmanager webhook, the incidents and history API, health and
+//! metrics.
 //!
 //! [`app`] builds the router from an [`AppState`] (so tests drive it with `oneshot`
 //! without a socket); [`serve`] binds it and shuts down gracefully on SIGTERM/SIGINT.
@@ -11,6 +12,7 @@
 pub mod alerts;
 pub mod error;
 pub mod health;
+pub mod history;
 pub mod incidents;
 pub mod metrics;
 pub mod serve;
@@ -45,6 +47,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/alerts", post(alerts::receive))
         .route("/api/v1/incidents", get(incidents::list))
         .route("/api/v1/incidents/{id}", get(incidents::show))
+        .route("/api/v1/history", get(history::history))
+        .route("/api/v1/stats", get(history::stats))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::actions::ActionError;
+
 /// Parameters of `retry_job` (none: the failed Job is the target).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -27,4 +29,39 @@ pub struct RunJob {
     /// The namespace to run it in; default: the template's, else the incident's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+}
+
+impl RunJob {
+    pub(crate) fn validate(&self) -> Result<(), ActionError> {
+        let invalid = |field: &str, message: String| ActionError::InvalidParams {
+            action: "run_job",
+            field: format!("params.{field}"),
+            message,
+        };
+        if self.template.trim().is_empty() {
+            return Err(invalid(
+                "template",
+                "must name a Job template of actions.job_templates".into(),
+            ));
+        }
+        if let Some(ns) = &self.namespace
+            && !is_dns_label(ns)
+        {
+            return Err(invalid(
+                "namespace",
+                format!("{ns:?} is not a namespace name (lower-case letters, digits and `-`, at most 63)"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Whether `s` is an RFC 1123 label, as namespace names are.
+fn is_dns_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
 }

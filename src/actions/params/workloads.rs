@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::actions::ActionError;
+use crate::actions::bounds::Bounds;
 use crate::actions::quantity::Quantity;
 
 /// Parameters of `pause_rollout` (none).
@@ -27,6 +29,43 @@ pub struct ScaleStatefulSet {
     pub delta: Option<i32>,
 }
 
+impl ScaleStatefulSet {
+    pub(crate) fn validate(&self, bounds: &Bounds) -> Result<(), ActionError> {
+        const ACTION: &str = "scale_statefulset";
+        let invalid = |field: &str, message: String| ActionError::InvalidParams {
+            action: ACTION,
+            field: format!("params.{field}"),
+            message,
+        };
+        match (self.replicas, self.delta) {
+            (None, None) => Err(invalid("replicas", "give replicas or delta".into())),
+            (Some(_), Some(_)) => Err(invalid("delta", "give replicas or delta, not both".into())),
+            (Some(r), None) if r < 0 => Err(invalid("replicas", format!("must be 0 or more, found {r}"))),
+            (Some(r), None) => check_max_replicas(ACTION, bounds, r, "params.replicas"),
+            (None, Some(0)) => Err(invalid("delta", "must not be 0".into())),
+            (None, Some(_)) => Ok(()),
+        }
+    }
+}
+
+/// Refuses a replica count above `bounds.max_replicas`, for `action`.
+pub(crate) fn check_max_replicas(
+    action: &'static str,
+    bounds: &Bounds,
+    value: i32,
+    field: &str,
+) -> Result<(), ActionError> {
+    if value > bounds.max_replicas {
+        return Err(ActionError::OutOfBounds {
+            action,
+            field: field.into(),
+            value: value.to_string(),
+            limit: format!("bounds.max_replicas is {}", bounds.max_replicas),
+        });
+    }
+    Ok(())
+}
+
 /// Parameters of `update_hpa`. Give at least one.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -37,6 +76,46 @@ pub struct UpdateHpa {
     /// New `maxReplicas`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_replicas: Option<i32>,
+}
+
+impl UpdateHpa {
+    pub(crate) fn validate(&self, bounds: &Bounds) -> Result<(), ActionError> {
+        const ACTION: &str = "update_hpa";
+        let invalid = |field: &str, message: String| ActionError::InvalidParams {
+            action: ACTION,
+            field: format!("params.{field}"),
+            message,
+        };
+        if self.min_replicas.is_none() && self.max_replicas.is_none() {
+            return Err(invalid("min_replicas", "give min_replicas and/or max_replicas".into()));
+        }
+        if let Some(min) = self.min_replicas
+            && min < 1
+        {
+            return Err(invalid(
+                "min_replicas",
+                format!("must be 1 or more (an HPA cannot scale to zero), found {min}"),
+            ));
+        }
+        if let Some(max) = self.max_replicas {
+            if max < 1 {
+                return Err(invalid("max_replicas", format!("must be 1 or more, found {max}")));
+            }
+            check_max_replicas(ACTION, bounds, max, "params.max_replicas")?;
+        }
+        if let (Some(min), Some(max)) = (self.min_replicas, self.max_replicas)
+            && min > max
+        {
+            return Err(invalid(
+                "min_replicas",
+                format!("must not exceed max_replicas ({max}), found {min}"),
+            ));
+        }
+        if let Some(min) = self.min_replicas {
+            check_max_replicas(ACTION, bounds, min, "params.min_replicas")?;
+        }
+        Ok(())
+    }
 }
 
 /// Parameters of `set_env`.
@@ -56,6 +135,37 @@ pub struct SetEnv {
     pub remove: bool,
 }
 
+impl SetEnv {
+    pub(crate) fn validate(&self) -> Result<(), ActionError> {
+        let invalid = |field: &str, message: String| ActionError::InvalidParams {
+            action: "set_env",
+            field: format!("params.{field}"),
+            message,
+        };
+        if !is_env_name(&self.name) {
+            return Err(invalid(
+                "name",
+                format!(
+                    "{:?} is not an environment variable name (letters, digits and `_`, not starting with a digit)",
+                    self.name
+                ),
+            ));
+        }
+        match (&self.value, self.remove) {
+            (Some(_), true) => Err(invalid("remove", "give value or remove: true, not both".into())),
+            (None, false) => Err(invalid("value", "give value, or remove: true".into())),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Whether `name` is `[A-Za-z_][A-Za-z0-9_]*`.
+fn is_env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 /// Parameters of `expand_pvc`. Give `size` or `factor`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -66,6 +176,38 @@ pub struct ExpandPvc {
     /// Multiply the storage request by this factor (> 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub factor: Option<f64>,
+}
+
+impl ExpandPvc {
+    pub(crate) fn validate(&self, bounds: &Bounds) -> Result<(), ActionError> {
+        const ACTION: &str = "expand_pvc";
+        let invalid = |field: &str, message: String| ActionError::InvalidParams {
+            action: ACTION,
+            field: format!("params.{field}"),
+            message,
+        };
+        match (&self.size, self.factor) {
+            (None, None) => Err(invalid("size", "give size or factor".into())),
+            (Some(_), Some(_)) => Err(invalid("factor", "give size or factor, not both".into())),
+            (Some(size), None) if size.value() > bounds.max_storage.value() => Err(ActionError::OutOfBounds {
+                action: ACTION,
+                field: "params.size".into(),
+                value: size.to_string(),
+                limit: format!("bounds.max_storage is {}", bounds.max_storage),
+            }),
+            (Some(_), None) => Ok(()),
+            (None, Some(f)) if !f.is_finite() || f <= 1.0 => {
+                Err(invalid("factor", format!("must be a number above 1, found {f}")))
+            }
+            (None, Some(f)) if f > bounds.max_resource_factor => Err(ActionError::OutOfBounds {
+                action: ACTION,
+                field: "params.factor".into(),
+                value: f.to_string(),
+                limit: format!("bounds.max_resource_factor is {}", bounds.max_resource_factor),
+            }),
+            (None, Some(_)) => Ok(()),
+        }
+    }
 }
 
 /// The patch formats `patch_resource` accepts.

@@ -2,7 +2,7 @@
 //!
 //! [`KubeCluster`] turns each [`Cluster`] call into the API request kubectl would send:
 //! reads through `Api<DynamicObject>` built from our [`Kind`], writes as one PATCH, DELETE,
-//! POST or Eviction, with the field manager `medic`. API answers become [`ClusterError`]s in
+//! POST, Eviction or exec (`exec.rs`), with the field manager `medic`. API answers become [`ClusterError`]s in
 //! one place (`errors.rs`); log tails are bounded (`logs.rs`).
 //!
 //! It must not decide, retry or reinterpret: it sends exactly what it is given, once. For
@@ -10,11 +10,16 @@
 //! 429/503/504 switched off, so that the executor alone decides about retries.
 
 mod errors;
+mod exec;
 mod logs;
 #[cfg(test)]
-mod mock;
+pub(crate) mod mock;
+#[cfg(test)]
+mod mock_exec;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_exec;
 
 use std::fmt::Debug;
 use std::time::Duration;
@@ -330,7 +335,25 @@ impl Cluster for KubeCluster {
             } => self.delete(target, *grace_period_seconds, uid.as_deref()).await,
             Operation::Create { object } => self.create(object).await,
             Operation::Evict { namespace, pod, .. } => self.evict(namespace, pod).await,
-            Operation::Exec { .. } => Err(ClusterError::Unsupported("exec is being wired".into())),
+            Operation::Exec {
+                namespace,
+                pod,
+                container,
+                command,
+                timeout_seconds,
+                max_output_bytes,
+            } => {
+                let api: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
+                let call = exec::ExecCall {
+                    namespace,
+                    pod,
+                    container,
+                    command,
+                    timeout: Duration::from_secs(*timeout_seconds),
+                    max_output_bytes: *max_output_bytes,
+                };
+                exec::exec(&api, &call).await
+            }
             Operation::Notify { channel, .. } => Err(ClusterError::Unsupported(format!(
                 "notify {channel} is not a cluster call: the executor sends it"
             ))),

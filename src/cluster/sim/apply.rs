@@ -1,7 +1,7 @@
 //! Writes against the simulated cluster, answered as the API server would: patches
 //! (object, `scale` and `status` subresources), deletes with a uid precondition and
-//! cascading to dependents, creates (with `generateName`), and evictions that honour
-//! PodDisruptionBudgets.
+//! cascading to dependents, creates (with `generateName`), evictions that honour
+//! PodDisruptionBudgets, and execs (answered by `exec`).
 //!
 //! Each function here performs one API call on the store and nothing else: the caller
 //! records the operation and runs the controllers afterwards. It must never retry, and
@@ -30,10 +30,21 @@ pub(super) fn apply(store: &mut Store, op: &Operation) -> Result<OperationResult
             Some("status") => patch_status(store, target, patch),
             Some(other) => Err(ClusterError::NotFound(format!("{target}/{other}"))),
         },
-        Operation::Delete { target, uid, .. } => delete(store, target, uid.as_deref()),
+        Operation::Delete {
+            target,
+            uid,
+            grace_period_seconds,
+        } => delete(store, target, uid.as_deref(), *grace_period_seconds),
         Operation::Create { object } => create(store, object),
         Operation::Evict { namespace, pod, .. } => evict(store, namespace, pod),
-        Operation::Exec { .. } => Err(ClusterError::Unsupported("exec is being wired".into())),
+        Operation::Exec {
+            namespace,
+            pod,
+            container,
+            command,
+            max_output_bytes,
+            ..
+        } => super::exec::exec(store, namespace, pod, container, command, *max_output_bytes),
         Operation::Notify { channel, .. } => Err(ClusterError::Unsupported(format!(
             "notify {channel} is not a cluster call: the executor sends it"
         ))),
@@ -231,7 +242,12 @@ fn patch_status(store: &mut Store, target: &ObjectRef, patch: &PatchBody) -> Res
     })
 }
 
-fn delete(store: &mut Store, target: &ObjectRef, uid: Option<&str>) -> Result<OperationResult, ClusterError> {
+fn delete(
+    store: &mut Store,
+    target: &ObjectRef,
+    uid: Option<&str>,
+    grace_period_seconds: Option<i64>,
+) -> Result<OperationResult, ClusterError> {
     let current = get(store, target)?;
     if let Some(expected) = uid
         && current.uid() != Some(expected)
@@ -244,6 +260,15 @@ fn delete(store: &mut Store, target: &ObjectRef, uid: Option<&str>) -> Result<Op
             ),
         });
     }
+    if target.kind.is("Pod") && being_deleted(&current) && grace_period_seconds != Some(0) {
+        // A pod already Terminating waits for its kubelet: a graceful delete changes
+        // nothing, only a forced one (grace period 0) removes it.
+        return Ok(OperationResult {
+            message: format!("{} deleted", resource_name(&target.kind, &target.name)),
+            object: Some(current),
+            output: None,
+        });
+    }
     store.remove(&Key::of_ref(target));
     collect_garbage(store, &current);
     Ok(OperationResult {
@@ -251,6 +276,11 @@ fn delete(store: &mut Store, target: &ObjectRef, uid: Option<&str>) -> Result<Op
         message: format!("{} deleted", resource_name(&target.kind, &target.name)),
         output: None,
     })
+}
+
+/// Whether an object already has a `deletionTimestamp`.
+fn being_deleted(o: &Object) -> bool {
+    o.0.pointer("/metadata/deletionTimestamp").is_some_and(|v| !v.is_null())
 }
 
 /// Deletes the dependents of a deleted object that have no other owner left (the garbage
@@ -339,6 +369,14 @@ fn create(store: &mut Store, object: &Object) -> Result<OperationResult, Cluster
 fn evict(store: &mut Store, namespace: &str, pod: &str) -> Result<OperationResult, ClusterError> {
     let target = ObjectRef::namespaced("Pod", namespace, pod);
     let current = get(store, &target)?;
+    if being_deleted(&current) {
+        // The Eviction API accepts a pod that is already Terminating and changes nothing.
+        return Ok(OperationResult {
+            object: None,
+            message: format!("pod/{pod} evicted"),
+            output: None,
+        });
+    }
     let labels = labels_of(&current.0);
     let budgets: Vec<Object> = store
         .list("policy", "PodDisruptionBudget", Some(namespace))

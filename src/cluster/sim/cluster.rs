@@ -1,5 +1,5 @@
 //! [`SimCluster`]: the [`Cluster`] trait over an in-memory store, with constructors from
-//! YAML fixtures, programmatic log setting, a settable clock, and the log of applied
+//! YAML fixtures, programmatic log and exec-answer setting, a settable clock, and the log of applied
 //! operations.
 //!
 //! The store sits behind a `std::sync::Mutex`; no lock is held across an `.await` (no
@@ -16,6 +16,8 @@ use serde_json::Value;
 
 use super::apply::apply;
 use super::controllers::reconcile;
+use super::exec::ExecAnswer;
+use super::faults::{Fault, arm, elapse};
 use super::load::{Fixture, SimError, shift_times};
 use super::selector::Selector;
 use super::store::{Clock, Key, Store};
@@ -44,12 +46,12 @@ impl SimCluster {
     /// Loads a fixture text, on the system clock. A `FixtureClock` document moves the
     /// fixture's timestamps so that its `now` is the moment of loading.
     pub fn from_yaml(text: &str) -> Result<SimCluster, SimError> {
-        SimCluster::build(text, Clock::System, "inline YAML".into())
+        SimCluster::build(text, Clock::System, "inline YAML".into(), &[])
     }
 
     /// Loads a fixture text with the clock frozen at `now` (tests, evaluation scenarios).
     pub fn from_yaml_at(text: &str, now: Timestamp) -> Result<SimCluster, SimError> {
-        SimCluster::build(text, Clock::Fixed(now), "inline YAML".into())
+        SimCluster::build(text, Clock::Fixed(now), "inline YAML".into(), &[])
     }
 
     /// Loads a fixture file, on the system clock. Errors name the file.
@@ -59,7 +61,7 @@ impl SimCluster {
             path: shown.clone(),
             message: e.to_string(),
         })?;
-        SimCluster::build(&text, Clock::System, shown.clone()).map_err(|e| SimError::InFile {
+        SimCluster::build(&text, Clock::System, shown.clone(), &[]).map_err(|e| SimError::InFile {
             path: shown,
             error: Box::new(e),
         })
@@ -72,7 +74,8 @@ impl SimCluster {
         self
     }
 
-    fn build(text: &str, clock: Clock, source: String) -> Result<SimCluster, SimError> {
+    /// Loads a fixture; `faults` are armed on the loaded objects before the controllers run.
+    pub(super) fn build(text: &str, clock: Clock, source: String, faults: &[Fault]) -> Result<SimCluster, SimError> {
         let fixture = Fixture::parse(text)?;
         let mut store = Store::new(clock);
         let shift = fixture.written_at.map(|at| store.now().duration_since(at));
@@ -86,6 +89,8 @@ impl SimCluster {
             store.insert_loaded(object);
         }
         store.logs = fixture.logs;
+        store.exec = fixture.exec;
+        store.faults = faults.iter().map(|f| arm(&store, f)).collect();
         reconcile(&mut store);
         Ok(SimCluster {
             store: Mutex::new(store),
@@ -93,7 +98,7 @@ impl SimCluster {
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, Store> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, Store> {
         // A panic while holding the lock leaves a consistent store (every change is a
         // whole-object replacement), so a poisoned lock is still usable.
         self.store.lock().unwrap_or_else(|e| e.into_inner())
@@ -107,6 +112,30 @@ impl SimCluster {
         );
     }
 
+    /// Sets (replaces) what `command` (the argv joined with spaces) answers when exec'd in
+    /// a container: its output and exit code.
+    pub fn set_exec_output(
+        &self,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        command: &str,
+        output: impl Into<String>,
+        exit_code: i32,
+    ) {
+        self.lock()
+            .exec
+            .entry((namespace.to_string(), pod.to_string(), container.to_string()))
+            .or_default()
+            .insert(
+                command.to_string(),
+                ExecAnswer {
+                    output: output.into(),
+                    exit_code,
+                },
+            );
+    }
+
     /// The operations applied successfully through [`Cluster::apply`], in order
     /// (controller actions are not included).
     pub fn applied(&self) -> Vec<Operation> {
@@ -114,8 +143,12 @@ impl SimCluster {
     }
 
     /// Freezes the simulation's clock at `now` (objects created from now on carry it).
+    /// Injected faults progress by the time that passed.
     pub fn set_now(&self, now: Timestamp) {
-        self.lock().clock = Clock::Fixed(now);
+        let mut store = self.lock();
+        let before = store.now();
+        store.clock = Clock::Fixed(now);
+        elapse(&mut store, before);
     }
 
     /// Every object, in key order (group, kind, namespace, name).

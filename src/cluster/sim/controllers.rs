@@ -1,14 +1,19 @@
 //! What the cluster's controllers would do, run synchronously after every write so that
 //! actions have their real effect: the Deployment controller (ReplicaSets, revisions,
 //! rollouts and rollbacks), the ReplicaSet, StatefulSet and DaemonSet controllers (pods),
-//! and a scheduler good enough to leave pods Pending when nothing fits.
+//! the taint eviction controller (pods on a node with a `NoExecute` taint they do not
+//! tolerate are deleted), and a scheduler good enough to leave pods Pending when nothing
+//! fits (cordoned nodes and untolerated taints included).
 //!
 //! It is deterministic: the same state and clock give the same result, names included.
 //! Rollouts complete in one go (a rolling update whose new pods become available scales
 //! the old ReplicaSets to 0; one whose new pods do not keeps as many old ones as
-//! `maxUnavailable` requires). New pods are healthy unless [`new_pod_status`] says
+//! `maxUnavailable` requires). A bound PersistentVolumeClaim whose request grew gets the
+//! new capacity at once (volume expansion). New pods are healthy unless [`new_pod_status`] says
 //! otherwise: that is where faults will be injected. Jobs, CronJobs and HPAs are not
-//! simulated. Orphans are not adopted: ownership is by `ownerReferences` only.
+//! simulated. Orphans are not adopted: ownership is by `ownerReferences` only; a pod
+//! whose labels its controller's selector no longer matches is released (its owner
+//! reference removed) and replaced.
 //!
 //! This module must only do what a Kubernetes controller would; it never answers API
 //! calls (that is `apply`).
@@ -35,7 +40,7 @@ const MAX_ROUNDS: usize = 10;
 /// Runs every controller until nothing changes.
 pub(super) fn reconcile(store: &mut Store) {
     for _ in 0..MAX_ROUNDS {
-        let mut changed = false;
+        let mut changed = evict_for_no_execute(store);
         for key in keys(store, "apps", "Deployment") {
             changed |= sync_deployment(store, &key);
         }
@@ -47,6 +52,10 @@ pub(super) fn reconcile(store: &mut Store) {
         }
         for key in keys(store, "apps", "DaemonSet") {
             changed |= sync_daemon_set(store, &key);
+        }
+        changed |= super::faults::sync(store);
+        for key in keys(store, "", "PersistentVolumeClaim") {
+            changed |= sync_claim_capacity(store, &key);
         }
         if !changed {
             return;
@@ -149,6 +158,44 @@ fn condition_status<'a>(o: &'a Value, type_: &str) -> Option<&'a str> {
         .find(|c| c.get("type").and_then(Value::as_str) == Some(type_))?
         .get("status")?
         .as_str()
+}
+
+/// Releases the pods `owner` controls whose labels its selector no longer matches (a
+/// relabelled, quarantined pod), removing `owner` from their `ownerReferences` as the
+/// ReplicaSet, StatefulSet and DaemonSet controllers do; the owner then replaces them.
+/// True when a pod was released.
+fn release_unmatched(store: &mut Store, owner: &Object) -> bool {
+    let Some(selector) = owner
+        .0
+        .pointer("/spec/selector")
+        .and_then(Selector::from_label_selector)
+    else {
+        return false;
+    };
+    let released: Vec<Object> = store
+        .list("", "Pod", owner.namespace())
+        .filter(|p| controlled_by(p, owner) && !selector.matches_object(&p.0))
+        .cloned()
+        .collect();
+    for mut pod in released.iter().cloned() {
+        if let Some(refs) = pod
+            .0
+            .pointer_mut("/metadata/ownerReferences")
+            .and_then(Value::as_array_mut)
+        {
+            refs.retain(|r| !refers_to(r, owner));
+        }
+        if let Some(meta) = pod.0.get_mut("metadata").and_then(Value::as_object_mut)
+            && meta
+                .get("ownerReferences")
+                .and_then(Value::as_array)
+                .is_some_and(Vec::is_empty)
+        {
+            meta.remove("ownerReferences");
+        }
+        save(store, pod);
+    }
+    !released.is_empty()
 }
 
 /// The live (not terminating) pods `owner` controls.
@@ -519,7 +566,7 @@ fn sync_replica_set(store: &mut Store, key: &Key) -> bool {
     let Some(mut rs) = store.get(key).cloned() else {
         return false;
     };
-    let mut changed = false;
+    let mut changed = release_unmatched(store, &rs);
     let desired = spec_replicas(&rs);
     let template = rs.0.pointer("/spec/template").cloned().unwrap_or(Value::Null);
     let mut pods = pods_of(store, &rs);
@@ -620,7 +667,7 @@ fn sync_stateful_set(store: &mut Store, key: &Key) -> bool {
     let Some(mut sts) = store.get(key).cloned() else {
         return false;
     };
-    let mut changed = false;
+    let mut changed = release_unmatched(store, &sts);
     let desired = spec_replicas(&sts);
     let template = sts.0.pointer("/spec/template").cloned().unwrap_or(Value::Null);
     let on_delete = str_at(&sts.0, "/spec/updateStrategy/type") == Some("OnDelete");
@@ -711,6 +758,28 @@ fn ensure_claim(store: &mut Store, sts: &Object, claim: &Value, name: &str) {
     })));
 }
 
+/// The volume expander: a bound claim whose storage request grew above its capacity gets
+/// the new capacity (the volume and its filesystem resized in one step).
+fn sync_claim_capacity(store: &mut Store, key: &Key) -> bool {
+    let Some(mut claim) = store.get(key).cloned() else {
+        return false;
+    };
+    if str_at(&claim.0, "/status/phase") != Some("Bound") {
+        return false;
+    }
+    let Some(requested) = claim.0.pointer("/spec/resources/requests/storage").cloned() else {
+        return false;
+    };
+    let capacity = claim.0.pointer("/status/capacity/storage").and_then(quantity);
+    match (quantity(&requested), capacity) {
+        (Some(r), Some(c)) if r > c => {
+            claim.0["status"]["capacity"]["storage"] = requested;
+            save(store, claim)
+        }
+        _ => false,
+    }
+}
+
 fn attach_claim(template: &mut Value, volume: &str, claim: &str) {
     let Some(spec) = template.get_mut("spec").and_then(Value::as_object_mut) else {
         return;
@@ -737,7 +806,7 @@ fn sync_daemon_set(store: &mut Store, key: &Key) -> bool {
     let Some(mut ds) = store.get(key).cloned() else {
         return false;
     };
-    let mut changed = false;
+    let mut changed = release_unmatched(store, &ds);
     let template = ds.0.pointer("/spec/template").cloned().unwrap_or(Value::Null);
     let on_delete = str_at(&ds.0, "/spec/updateStrategy/type") == Some("OnDelete");
     let pods = pods_of(store, &ds);
@@ -858,6 +927,7 @@ fn create_pod(
     }
     let now = store.now_text();
     pod["status"] = new_pod_status(&pod, &placement, &now);
+    super::faults::on_pod_created(store, &mut pod);
     let pod = store.insert_new(Object(pod));
     if let Placement::Unschedulable(message) = &placement {
         record_event(store, &pod, "Warning", "FailedScheduling", message, "default-scheduler");
@@ -1076,6 +1146,82 @@ fn untolerated_taint(pod: &Value, node: &Object, also_tolerated: &[&str]) -> Opt
                 })
         })
         .map(|(key, value, _)| format!("{key}: {value}"))
+}
+
+/// The taint eviction controller: deletes the pods running on a node with a `NoExecute`
+/// taint (in `spec.taints`) they do not tolerate, with a `TaintManagerEviction` event; their
+/// controllers then replace them elsewhere. A toleration with `tolerationSeconds` counts
+/// as tolerating (simulated time does not pass), and pods already terminating are left to
+/// their kubelet.
+fn evict_for_no_execute(store: &mut Store) -> bool {
+    let tainted: BTreeMap<String, Vec<(String, String)>> = store
+        .list("", "Node", None)
+        .filter_map(|n| {
+            let taints: Vec<(String, String)> = n
+                .0
+                .pointer("/spec/taints")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter(|t| str_at(t, "/effect") == Some("NoExecute"))
+                .map(|t| {
+                    let s = |p: &str| str_at(t, p).unwrap_or_default().to_string();
+                    (s("/key"), s("/value"))
+                })
+                .collect();
+            (!taints.is_empty()).then(|| (n.name().to_string(), taints))
+        })
+        .collect();
+    if tainted.is_empty() {
+        return false;
+    }
+    let evicted: Vec<Object> = store
+        .list("", "Pod", None)
+        .filter(|p| !terminating(p))
+        .filter(|p| {
+            let node = str_at(&p.0, "/spec/nodeName").unwrap_or_default();
+            tainted.get(node).is_some_and(|taints| {
+                taints
+                    .iter()
+                    .any(|(key, value)| !tolerates_no_execute(&p.0, key, value))
+            })
+        })
+        .cloned()
+        .collect();
+    for pod in &evicted {
+        store.remove(&Key::of(pod));
+        let message = format!(
+            "Marking for deletion Pod {}/{}",
+            pod.namespace().unwrap_or_default(),
+            pod.name()
+        );
+        record_event(
+            store,
+            pod,
+            "Normal",
+            "TaintManagerEviction",
+            &message,
+            "taint-eviction-controller",
+        );
+    }
+    !evicted.is_empty()
+}
+
+/// Whether a pod tolerates the `NoExecute` taint `key=value`.
+fn tolerates_no_execute(pod: &Value, key: &str, value: &str) -> bool {
+    pod.pointer("/spec/tolerations")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|t| {
+            let s = |k: &str| t.get(k).and_then(Value::as_str).unwrap_or_default();
+            let effect_ok = s("effect").is_empty() || s("effect") == "NoExecute";
+            let key_ok = match s("operator") {
+                "Exists" => s("key").is_empty() || s("key") == key,
+                _ => s("key") == key && s("value") == value,
+            };
+            effect_ok && key_ok
+        })
 }
 
 /// Records an event on `object`, or counts one more of the same.

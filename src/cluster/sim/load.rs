@@ -1,5 +1,6 @@
 //! Reading cluster fixtures: multi-document Kubernetes YAML as `kubectl get -o yaml`
-//! prints it, plus two medic documents (`ContainerLogs`, `FixtureClock`).
+//! prints it, plus medic's own documents (`ContainerLogs`, `ContainerExec`,
+//! `FixtureClock`).
 //!
 //! Known kinds are validated by deserializing into their k8s-openapi types, so a typo in
 //! a fixture is an error naming the document, the object and the field; unknown kinds
@@ -14,6 +15,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::exec::{ExecAnswer, ExecKey};
 use super::store::{Key, LogKey, format_time, metadata_mut};
 use crate::cluster::{Kind, Object};
 
@@ -79,12 +81,12 @@ pub enum SimError {
         /// The first definition.
         first: String,
     },
-    /// A `ContainerLogs` or `FixtureClock` document is malformed.
+    /// A `ContainerLogs`, `ContainerExec` or `FixtureClock` document is malformed.
     #[error("{location} ({kind}): {message}")]
     Medic {
         /// `document 3`.
         location: String,
-        /// `ContainerLogs` or `FixtureClock`.
+        /// `ContainerLogs`, `ContainerExec` or `FixtureClock`.
         kind: String,
         /// What is wrong, naming the field.
         message: String,
@@ -98,6 +100,8 @@ pub(super) struct Fixture {
     pub objects: Vec<Object>,
     /// Container logs.
     pub logs: BTreeMap<LogKey, String>,
+    /// What commands answer in containers.
+    pub exec: BTreeMap<ExecKey, BTreeMap<String, ExecAnswer>>,
     /// The instant the fixture's timestamps are written relative to, if it says.
     pub written_at: Option<Timestamp>,
     seen: BTreeMap<Key, String>,
@@ -120,6 +124,40 @@ struct ContainerLogs {
     /// Logs of the previous (terminated) instances.
     #[serde(default)]
     previous: BTreeMap<String, String>,
+}
+
+/// `ContainerExec`: command answers keyed by `namespace/pod/container`, then by the argv
+/// joined with spaces.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ContainerExec {
+    #[allow(dead_code, reason = "present in the document, checked by `parse_document`")]
+    api_version: String,
+    #[allow(dead_code, reason = "present in the document, checked by `parse_document`")]
+    kind: String,
+    #[serde(default)]
+    #[allow(dead_code, reason = "allowed for symmetry with Kubernetes objects, not used")]
+    metadata: Option<Value>,
+    /// The answers.
+    #[serde(default)]
+    outputs: BTreeMap<String, BTreeMap<String, ExecOutput>>,
+}
+
+/// One command's answer: its output (exit code 0), or its output and exit code.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ExecOutput {
+    /// Output of a command that succeeds.
+    Output(String),
+    /// Output and exit code.
+    Full {
+        /// The output.
+        #[serde(default)]
+        output: String,
+        /// The exit code.
+        #[serde(rename = "exitCode")]
+        exit_code: i32,
+    },
 }
 
 /// `FixtureClock`: the instant the fixture's timestamps are written relative to.
@@ -169,6 +207,9 @@ impl Fixture {
             .to_string();
         if api_version == MEDIC_API_VERSION && kind == "ContainerLogs" {
             return self.add_logs(&value, &location);
+        }
+        if api_version == MEDIC_API_VERSION && kind == "ContainerExec" {
+            return self.add_exec(&value, &location);
         }
         if api_version == MEDIC_API_VERSION && kind == "FixtureClock" {
             let clock: FixtureClock = medic_doc(&value, &location, &kind)?;
@@ -230,6 +271,37 @@ impl Fixture {
                 }
                 self.logs
                     .insert((ns.to_string(), pod.to_string(), container.to_string(), previous), text);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Fixture {
+    fn add_exec(&mut self, value: &Value, location: &str) -> Result<(), SimError> {
+        let doc: ContainerExec = medic_doc(value, location, "ContainerExec")?;
+        for (path, answers) in doc.outputs {
+            let parts: Vec<&str> = path.split('/').collect();
+            let (ns, pod, container) = match parts.as_slice() {
+                [ns, pod, container] if parts.iter().all(|p| !p.is_empty()) => (*ns, *pod, *container),
+                _ => {
+                    return Err(SimError::Medic {
+                        location: location.to_string(),
+                        kind: "ContainerExec".into(),
+                        message: format!("outputs: key {path:?} is not namespace/pod/container"),
+                    });
+                }
+            };
+            let entry = self
+                .exec
+                .entry((ns.to_string(), pod.to_string(), container.to_string()))
+                .or_default();
+            for (command, answer) in answers {
+                let answer = match answer {
+                    ExecOutput::Output(output) => ExecAnswer { output, exit_code: 0 },
+                    ExecOutput::Full { output, exit_code } => ExecAnswer { output, exit_code },
+                };
+                entry.insert(command, answer);
             }
         }
         Ok(())

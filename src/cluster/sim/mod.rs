@@ -3,11 +3,14 @@
 //!
 //! A fixture is multi-document YAML as `kubectl get -o yaml` prints it (`kind: List`
 //! included). Known kinds are validated against their k8s-openapi types; unknown kinds
-//! (custom resources, `PodMetrics`) are kept as opaque objects. Two medic documents
+//! (custom resources, `PodMetrics`) are kept as opaque objects. Medic documents
 //! (`apiVersion: medic.dev/v1alpha1`) may be added:
 //!
 //! - `kind: ContainerLogs` with `logs:` and `previous:` maps from
 //!   `namespace/pod/container` to log text (the current and the previous instance);
+//! - `kind: ContainerExec` with `outputs:`, a map from `namespace/pod/container` to a map
+//!   from a command (its argv joined with spaces) to its output, or to
+//!   `{output, exitCode}` for a command that fails: what an exec answers there;
 //! - `kind: FixtureClock` with `now:` (RFC 3339): the instant the fixture's timestamps
 //!   are written relative to; at load they are shifted so that this instant is "now", so
 //!   "created seven minutes ago" stays true whenever the demo runs.
@@ -26,11 +29,15 @@
 mod apply;
 mod cluster;
 mod controllers;
+mod exec;
+pub mod faults;
 mod load;
 mod selector;
 mod store;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_exec;
 
 pub use cluster::SimCluster;
 pub use load::{MEDIC_API_VERSION, SimError};

@@ -1,5 +1,5 @@
-//! The simulated cluster's state: objects keyed like etcd keys them, container logs, the
-//! resourceVersion counter, the clock and the log of applied operations.
+//! The simulated cluster's state: objects keyed like etcd keys them, container logs and
+//! exec answers, the resourceVersion counter, the clock and the log of applied operations.
 //!
 //! Everything here is plain data behind the `SimCluster`'s mutex. This module must not
 //! implement API semantics (that is `apply`) nor controller behaviour (`controllers`).
@@ -10,6 +10,7 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use super::exec::{ExecAnswer, ExecKey};
 use crate::cluster::{Object, ObjectRef, Operation};
 
 /// Where an object lives: API group, kind, namespace (`""` when cluster-scoped), name.
@@ -81,12 +82,16 @@ pub(super) struct Store {
     pub objects: BTreeMap<Key, Object>,
     /// Container logs.
     pub logs: BTreeMap<LogKey, String>,
+    /// What commands answer in a container, by the argv joined with spaces.
+    pub exec: BTreeMap<ExecKey, BTreeMap<String, ExecAnswer>>,
     /// Operations applied successfully through `Cluster::apply`, in order.
     pub applied: Vec<Operation>,
     /// For StatefulSets and DaemonSets: the pod template last rolled out and its revision name.
     pub rolled_out: BTreeMap<Key, (Value, String)>,
     /// The clock.
     pub clock: Clock,
+    /// Injected faults (see `faults`).
+    pub faults: Vec<super::faults::FaultState>,
     /// The last resourceVersion issued.
     last_version: u64,
     /// A counter feeding generated names and uids.
@@ -101,9 +106,11 @@ impl Store {
         Store {
             objects: BTreeMap::new(),
             logs: BTreeMap::new(),
+            exec: BTreeMap::new(),
             applied: Vec::new(),
             rolled_out: BTreeMap::new(),
             clock,
+            faults: Vec::new(),
             last_version: 0,
             serial: 0,
         }

@@ -183,6 +183,7 @@ impl RulesDecider {
                                 name: spec.name.clone(),
                             },
                             alternatives,
+                            llm: None,
                         }));
                     }
                     Err(n) => {
@@ -388,8 +389,11 @@ impl Decider for RulesDecider {
         &self.name
     }
 
+    /// Decides, skipping the actions the context's history judges ineffective for this
+    /// alert on this workload (see [`crate::history::HistoryFacts::skip_reason`]).
     async fn decide(&self, incident: &Incident, context: &Context) -> Result<Option<Decision>, DecideError> {
-        self.decide_with(incident, context, &|_| None)
+        let history = context.history.as_ref();
+        self.decide_with(incident, context, &|action| history.and_then(|h| h.skip_reason(action)))
     }
 }
 

@@ -15,12 +15,19 @@
 //! This module keeps records; it must not decide, plan or call the cluster, and it must
 //! never show a database password (URLs in errors are masked).
 
+mod assessments;
 mod error;
+mod history;
 mod queries;
 mod rows;
 mod scratch;
 mod url;
+mod vectors;
 
+#[cfg(test)]
+mod history_tests;
+#[cfg(test)]
+pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
 

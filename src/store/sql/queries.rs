@@ -11,6 +11,7 @@ use sqlx::{AnyConnection, AssertSqlSafe};
 use uuid::Uuid;
 
 use super::SqlStore;
+use super::assessments::{ASSESSMENT_COLUMNS, read_assessment};
 use super::error::classify;
 use super::rows::{RowReader, canonical, millis, to_json};
 use crate::execute::Outcome;
@@ -151,6 +152,7 @@ impl Store for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(|e| classify(&what, e))?;
+        super::history::save_history_columns(&mut tx, id, decision_id, record).await?;
         tx.commit().await.map_err(|e| classify(&what, e))
     }
 
@@ -174,8 +176,10 @@ impl Store for SqlStore {
             "SELECT i.id, i.state, i.incident_json, i.received_at_ms, i.updated_at_ms, i.resolved_at_ms, i.error, \
              d.id AS decision_id, d.state AS decision_state, d.context_json, d.decision_json, d.verdict_json, \
              d.decided_at_ms, d.latency_ms, o.status AS outcome_status, o.plan_json, o.results_json, \
-             o.error AS outcome_error, o.started_at_ms, o.finished_at_ms \
+             o.error AS outcome_error, o.started_at_ms, o.finished_at_ms, d.model, d.tokens_in, d.tokens_out, \
+             {ASSESSMENT_COLUMNS} \
              FROM incidents i {LATEST_DECISION_JOIN} LEFT JOIN outcomes o ON o.decision_id = d.id \
+             LEFT JOIN assessments a ON a.decision_id = d.id \
              WHERE i.id = $1"
         );
         let row = sqlx::query(AssertSqlSafe(sql))
@@ -333,6 +337,10 @@ fn stored_incident(row: &AnyRow, id: &str) -> Result<StoredIncident, StoreError>
             state: r.state("decision_state")?,
             decided_at: r.timestamp("decided_at_ms")?,
             latency_ms: r.int("latency_ms")?,
+            model: r.opt_text("model")?,
+            tokens_in: r.opt_int("tokens_in")?,
+            tokens_out: r.opt_int("tokens_out")?,
+            assessment: read_assessment(row, id)?,
         }),
     };
     Ok(StoredIncident {

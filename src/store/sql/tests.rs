@@ -231,6 +231,7 @@ fn escalation(state: ProcessingState, decided_at: Timestamp) -> DecisionRecord {
                 name: "escalate".into(),
             },
             alternatives: vec!["restart_pod: no pod named".into()],
+            llm: None,
         },
         verdict: Verdict {
             kind: VerdictKind::Allow,
@@ -250,6 +251,7 @@ fn escalation(state: ProcessingState, decided_at: Timestamp) -> DecisionRecord {
                 operations: vec![],
                 changes: vec![],
                 notes: vec!["nothing is changed in the cluster".into()],
+                artifacts: Vec::new(),
             }),
             results: vec!["recorded".into()],
             error: None,
@@ -259,6 +261,10 @@ fn escalation(state: ProcessingState, decided_at: Timestamp) -> DecisionRecord {
         state,
         decided_at,
         latency_ms: 1_234,
+        model: None,
+        tokens_in: None,
+        tokens_out: None,
+        assessment: None,
     }
 }
 

@@ -1,0 +1,211 @@
+//! Which actions to offer the model for an incident: those the policy would allow on the
+//! object they would act on, and that fit an object the incident knows. The model is not
+//! offered what would be refused; the policy stage still checks whatever it answers.
+
+use crate::actions::ActionKind;
+use crate::actions::read::WORKLOAD_KINDS;
+use crate::cluster::ObjectRef;
+use crate::context::Context;
+use crate::incident::Incident;
+use crate::policy::PolicyConfig;
+
+/// The kinds an answer or a tool may name, with whether they are namespaced.
+pub const KINDS: &[(&str, bool)] = &[
+    ("Pod", true),
+    ("Deployment", true),
+    ("ReplicaSet", true),
+    ("StatefulSet", true),
+    ("DaemonSet", true),
+    ("Job", true),
+    ("CronJob", true),
+    ("HorizontalPodAutoscaler", true),
+    ("PersistentVolumeClaim", true),
+    ("PodDisruptionBudget", true),
+    ("Service", true),
+    ("ConfigMap", true),
+    ("NetworkPolicy", true),
+    ("Node", false),
+    ("Namespace", false),
+    ("PersistentVolume", false),
+    ("StorageClass", false),
+];
+
+/// The canonical spelling of a kind named by a model (`deployment` → `Deployment`).
+pub fn canonical_kind(kind: &str) -> Option<(&'static str, bool)> {
+    KINDS.iter().copied().find(|(k, _)| k.eq_ignore_ascii_case(kind.trim()))
+}
+
+/// Whether two references name the same object (kind name, namespace and name; the
+/// API version is not compared).
+pub fn same_object(a: &ObjectRef, b: &ObjectRef) -> bool {
+    a.kind.kind == b.kind.kind && a.namespace == b.namespace && a.name == b.name
+}
+
+/// Whether an action acts on objects of `kind`: directly, or through the workload that
+/// owns a pod or ReplicaSet (as the action planner resolves it).
+pub fn kind_fits(action: ActionKind, kind: &str) -> bool {
+    let wanted = action.target_kinds();
+    wanted.is_empty()
+        || wanted.contains(&kind)
+        || (action != ActionKind::RestartPod
+            && wanted.iter().all(|w| WORKLOAD_KINDS.contains(w))
+            && matches!(kind, "Pod" | "ReplicaSet"))
+}
+
+/// The objects an answer may target: the alert's target, its owners and workload, the
+/// concerned pods and the node.
+pub fn candidates(incident: &Incident, context: &Context) -> Vec<ObjectRef> {
+    let mut out: Vec<ObjectRef> = Vec::new();
+    let mut add = |r: ObjectRef| {
+        if !out.contains(&r) {
+            out.push(r);
+        }
+    };
+    if let Some(t) = &context.target {
+        add(t.clone());
+    }
+    if let Some(t) = &incident.target {
+        add(ObjectRef::from_target(t));
+    }
+    context.owners.iter().cloned().for_each(&mut add);
+    if let Some(w) = &context.workload {
+        add(w.reference.clone());
+    }
+    let namespace = namespace_of(incident, context);
+    if let Some(ns) = &namespace {
+        for p in &context.pods {
+            add(ObjectRef::namespaced("Pod", ns, &p.name));
+        }
+    }
+    if let Some(n) = &context.node {
+        add(ObjectRef::cluster_scoped("Node", &n.name));
+    }
+    for node in context.pods.iter().filter_map(|p| p.node.as_deref()) {
+        add(ObjectRef::cluster_scoped("Node", node));
+    }
+    out
+}
+
+/// The incident's namespace: its target's, else the `namespace` label.
+pub fn namespace_of(incident: &Incident, context: &Context) -> Option<String> {
+    context
+        .target
+        .as_ref()
+        .and_then(|t| t.namespace.clone())
+        .or_else(|| incident.target.as_ref().and_then(|t| t.namespace.clone()))
+        .or_else(|| incident.labels.get("namespace").cloned())
+}
+
+/// Whether the policy allows `action` on an object in `namespace` (`None`: cluster-scoped),
+/// by the same checks as [`crate::policy::evaluate`]: protected namespaces and the global
+/// and per-namespace allowed/denied lists. Actions that change nothing are always allowed.
+pub fn policy_allows(policy: &PolicyConfig, action: ActionKind, namespace: Option<&str>) -> bool {
+    if !action.mutates() {
+        return true;
+    }
+    let name = action.name();
+    let listed = |allowed: &[String], denied: &[String]| {
+        !denied.iter().any(|a| a == name) && (allowed.is_empty() || allowed.iter().any(|a| a == name))
+    };
+    if !listed(&policy.allowed_actions, &policy.denied_actions) {
+        return false;
+    }
+    let Some(ns) = namespace else { return true };
+    if policy.protected_namespaces.iter().any(|p| p == ns) {
+        return false;
+    }
+    policy
+        .namespaces
+        .get(ns)
+        .is_none_or(|np| listed(&np.allowed_actions, &np.denied_actions))
+}
+
+/// The actions to offer, in catalog order: `escalate` always; others when some candidate
+/// target fits them and the policy allows them there.
+pub fn allowed_actions(policy: &PolicyConfig, incident: &Incident, context: &Context) -> Vec<ActionKind> {
+    let targets = candidates(incident, context);
+    ActionKind::ALL
+        .iter()
+        .copied()
+        .filter(|action| {
+            if action.target_kinds().is_empty() {
+                return policy_allows(policy, *action, namespace_of(incident, context).as_deref());
+            }
+            targets
+                .iter()
+                .filter(|t| kind_fits(*action, &t.kind.kind))
+                .any(|t| policy_allows(policy, *action, t.namespace.as_deref()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::PodFacts;
+    use crate::decide::rules::matcher::tests::incident;
+    use crate::policy::NamespacePolicy;
+
+    fn pod_context(ns: &str) -> Context {
+        Context {
+            target: Some(ObjectRef::namespaced("Pod", ns, "api-1")),
+            owners: vec![
+                ObjectRef::namespaced("ReplicaSet", ns, "api-6f"),
+                ObjectRef::namespaced("Deployment", ns, "api"),
+            ],
+            pods: vec![PodFacts {
+                name: "api-1".into(),
+                phase: None,
+                ready: false,
+                node: Some("worker-1".into()),
+                terminating: false,
+                containers: vec![],
+            }],
+            ..Context::default()
+        }
+    }
+
+    fn names(kinds: &[ActionKind]) -> Vec<&'static str> {
+        kinds.iter().map(|k| k.name()).collect()
+    }
+
+    #[test]
+    fn offers_what_fits_the_objects_and_the_policy() {
+        let inc = incident("alertname: KubePodCrashLooping, namespace: shop, pod: api-1");
+        let all = allowed_actions(&PolicyConfig::default(), &inc, &pod_context("shop"));
+        let all = names(&all);
+        for expected in ["restart_pod", "rollout_restart", "rollback_deployment", "increase_resources", "cordon_node", "escalate"] {
+            assert!(all.contains(&expected), "{expected} missing from {all:?}");
+        }
+        for absent in ["expand_pvc", "update_hpa", "retry_job", "suspend_cronjob"] {
+            assert!(!all.contains(&absent), "{absent} offered: {all:?}");
+        }
+
+        let mut policy = PolicyConfig {
+            denied_actions: vec!["rollback_deployment".into()],
+            ..PolicyConfig::default()
+        };
+        policy.namespaces.insert(
+            "shop".into(),
+            NamespacePolicy {
+                allowed_actions: vec!["restart_pod".into()],
+                ..NamespacePolicy::default()
+            },
+        );
+        let some = allowed_actions(&policy, &inc, &pod_context("shop"));
+        let some = names(&some);
+        assert!(some.contains(&"restart_pod") && some.contains(&"cordon_node"), "{some:?}");
+        assert!(!some.contains(&"rollback_deployment") && !some.contains(&"rollout_restart"), "{some:?}");
+    }
+
+    #[test]
+    fn protected_namespaces_get_only_what_changes_nothing_there() {
+        let inc = incident("alertname: KubePodCrashLooping, namespace: kube-system, pod: api-1");
+        let offered = allowed_actions(&PolicyConfig::default(), &inc, &pod_context("kube-system"));
+        let offered = names(&offered);
+        assert!(offered.contains(&"escalate") && offered.contains(&"notify"));
+        assert!(!offered.contains(&"restart_pod"), "{offered:?}");
+        // the node is cluster-scoped: not protected by the namespace
+        assert!(offered.contains(&"cordon_node"), "{offered:?}");
+    }
+}
