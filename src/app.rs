@@ -92,7 +92,7 @@ pub fn decider_with(config: &Config, cluster: Option<Arc<dyn Cluster>>) -> anyho
     if let Some(llm) = crate::decide::llm::build::default_decider(&config.llm, llm_parts)
         .context("building the LLM decider (llm: in the config)")?
     {
-        deciders.push(Arc::new(llm));
+        deciders.push(Arc::new(llm.with_action_settings(config.actions.clone())));
     }
     if config.builtin_rules {
         deciders.push(Arc::new(RulesDecider::builtin().with_bounds(config.bounds.clone())));

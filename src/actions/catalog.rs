@@ -73,6 +73,7 @@ pub enum ActionKind {
     /// `scale_deployment`: Set a Deployment's replicas through the scale subresource.
     ScaleDeployment,
     /// `scale_statefulset`: Set a StatefulSet's replicas through the scale subresource.
+    #[serde(rename = "scale_statefulset")]
     ScaleStatefulSet,
     /// `increase_resources`: Raise a container's CPU and/or memory requests and limits, by a factor or to a value.
     IncreaseResources,
@@ -93,8 +94,10 @@ pub enum ActionKind {
     /// `retry_job`: Re-create a failed Job from its spec under a fresh name.
     RetryJob,
     /// `suspend_cronjob`: Suspend a CronJob (`spec.suspend: true`).
+    #[serde(rename = "suspend_cronjob")]
     SuspendCronJob,
     /// `resume_cronjob`: Resume a suspended CronJob.
+    #[serde(rename = "resume_cronjob")]
     ResumeCronJob,
     /// `run_job`: Create a Job from a named template in config, labelled with the incident.
     RunJob,
@@ -216,7 +219,7 @@ const CATALOG: &[Entry] = &[
             RbacRule {
                 group: "networking.k8s.io",
                 resource: "networkpolicies",
-                verbs: &["get", "create"],
+                verbs: &["get", "list", "create"],
             },
             EVENTS,
         ],
@@ -624,7 +627,7 @@ const CATALOG: &[Entry] = &[
             RbacRule {
                 group: "",
                 resource: "configmaps",
-                verbs: &["create"],
+                verbs: &["get", "create"],
             },
             EVENTS,
         ],

@@ -96,12 +96,12 @@ fn not_failed_reason(job: &Object) -> String {
         return "it completed successfully: there is nothing to retry".into();
     }
     if job.0.pointer("/spec/suspend").and_then(Value::as_bool) == Some(true) {
-        return "it has not failed, it is suspended: resume it instead".into();
+        return "it has not failed: it is suspended (spec.suspend), so it has not run to the end".into();
     }
     let active = job.0.pointer("/status/active").and_then(Value::as_i64).unwrap_or(0);
     if active > 0 {
         return format!(
-            "it has not failed and is still running ({active} active pods): a retry now would run it twice"
+            "it has not failed and is still running (active pods: {active}): a retry now would run it twice"
         );
     }
     "it has not failed (no Failed condition)".into()

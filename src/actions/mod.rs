@@ -45,13 +45,13 @@ mod tests_generic;
 #[cfg(test)]
 mod tests_kube_calls;
 #[cfg(test)]
-mod tests_workloads;
-#[cfg(test)]
 mod tests_nodes;
 #[cfg(test)]
 mod tests_pods;
 #[cfg(test)]
 mod tests_pods_kube;
+#[cfg(test)]
+mod tests_workloads;
 
 use serde::{Deserialize, Serialize};
 

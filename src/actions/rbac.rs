@@ -148,9 +148,17 @@ mod tests {
 
     #[test]
     fn the_committed_cluster_role_is_the_generated_one() {
+        let generated = cluster_role_yaml(&Config::default());
+        let first_difference = COMMITTED
+            .lines()
+            .zip(generated.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(COMMITTED.lines().count().min(generated.lines().count()));
         assert!(
-            COMMITTED == cluster_role_yaml(&Config::default()),
-            "deploy/rbac/clusterrole.yaml is out of date: run `cargo run -- rbac > deploy/rbac/clusterrole.yaml`"
+            COMMITTED == generated,
+            "deploy/rbac/clusterrole.yaml is out of date (first difference at line {}): run \
+             `cargo run -- rbac > deploy/rbac/clusterrole.yaml`",
+            first_difference + 1
         );
     }
 

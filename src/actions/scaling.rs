@@ -92,13 +92,19 @@ pub async fn plan_scale_statefulset(
     })
 }
 
-/// What scaling a StatefulSet from `current` to `wanted` does to its ordinals and claims.
+/// What scaling a StatefulSet from `current` to `wanted` does to its ordinals and claims
+/// (pod `i` is `<name>-<start + i>`, `start` being `spec.ordinals.start`, default 0).
 fn ordinal_notes(sts: &Object, current: i64, wanted: i64) -> Vec<String> {
     let name = sts.name();
+    let start = sts
+        .0
+        .pointer("/spec/ordinals/start")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
     let ordinals = |range: Vec<i64>| {
         range
             .iter()
-            .map(|i| format!("{name}-{i}"))
+            .map(|i| format!("{name}-{}", start + i))
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -132,7 +138,7 @@ fn ordinal_notes(sts: &Object, current: i64, wanted: i64) -> Vec<String> {
     if !claim_templates.is_empty() {
         let claims = removed
             .iter()
-            .flat_map(|i| claim_templates.iter().map(move |c| format!("{c}-{name}-{i}")))
+            .flat_map(|i| claim_templates.iter().map(move |c| format!("{c}-{name}-{}", start + i)))
             .collect::<Vec<_>>()
             .join(", ");
         let when_scaled = sts

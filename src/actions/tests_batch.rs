@@ -283,7 +283,11 @@ async fn retry_job_keeps_the_cronjob_owner() {
                 "controller": true, "blockOwnerDeletion": true}])
     );
     assert_eq!(job.0["spec"].get("selector"), None);
-    assert_eq!(job.0["spec"]["template"]["metadata"], json!({}), "only generated labels were there");
+    assert_eq!(
+        job.0["spec"]["template"]["metadata"],
+        json!({}),
+        "only generated labels were there"
+    );
     assert_eq!(
         plan.notes,
         vec![
@@ -306,7 +310,7 @@ async fn retry_job_refuses_a_job_that_has_not_failed() {
     let (_, reason) = not_applicable(f.plan_on(&action("retry_job", json!({})), &shop("Job", "import")).await);
     assert_eq!(
         reason,
-        "it has not failed and is still running (1 active pods): a retry now would run it twice"
+        "it has not failed and is still running (active pods: 1): a retry now would run it twice"
     );
     let (_, reason) = not_applicable(
         f.plan_on(&action("retry_job", json!({})), &shop("CronJob", "report"))
@@ -314,6 +318,24 @@ async fn retry_job_refuses_a_job_that_has_not_failed() {
     );
     assert_eq!(reason, "retry_job acts on Job, not on a CronJob");
     assert!(f.cluster.applied().is_empty());
+
+    for (name, suspend) in [("queued", true), ("fresh", false)] {
+        let job = json!({"apiVersion": "batch/v1", "kind": "Job",
+            "metadata": {"name": name, "namespace": "shop"},
+            "spec": {"suspend": suspend, "template": {"spec": {"restartPolicy": "Never",
+                "containers": [{"name": "x", "image": "busybox:1.36"}]}}}});
+        let create = Operation::Create {
+            object: crate::cluster::Object::new(job).unwrap(),
+        };
+        crate::cluster::Cluster::apply(&f.cluster, &create).await.unwrap();
+    }
+    let (_, reason) = not_applicable(f.plan_on(&action("retry_job", json!({})), &shop("Job", "queued")).await);
+    assert_eq!(
+        reason,
+        "it has not failed: it is suspended (spec.suspend), so it has not run to the end"
+    );
+    let (_, reason) = not_applicable(f.plan_on(&action("retry_job", json!({})), &shop("Job", "fresh")).await);
+    assert_eq!(reason, "it has not failed (no Failed condition)");
 }
 
 #[tokio::test]
@@ -356,7 +378,7 @@ retry_job: re-create failed job/shop/db-migrate as job/shop/db-migrate-retry-2
 
 --- job/shop/db-migrate-retry-2 (absent)
 +++ job/shop/db-migrate-retry-2 (created by medic)
-@@ -0,0 +1,32 @@
+@@ -0,0 +1,31 @@
 +apiVersion: batch/v1
 +kind: Job
 +metadata:
@@ -460,8 +482,8 @@ resume_cronjob: resume cronjob/shop/cleanup
 
 --- cronjob/shop/cleanup (live)
 +++ cronjob/shop/cleanup (after medic)
-@@ -19,4 +19,4 @@
-       restartPolicy: Never
+@@ -16,4 +16,4 @@
+           restartPolicy: Never
    schedule: 0 3 * * *
    startingDeadlineSeconds: 300
 -  suspend: true
@@ -480,8 +502,7 @@ suspend_cronjob: suspend cronjob/shop/report
 
 --- cronjob/shop/report (live)
 +++ cronjob/shop/report (after medic)
-@@ -19,6 +19,7 @@
-           - image: shop/report:2
+@@ -15,6 +15,7 @@
              name: report
            restartPolicy: OnFailure
    schedule: 20 * * * *
@@ -706,7 +727,58 @@ run_job: run Job template vacuum as job/shop/medic-vacuum-0f1e2d3c-1 (image post
 
 --- job/shop/medic-vacuum-0f1e2d3c-1 (absent)
 +++ job/shop/medic-vacuum-0f1e2d3c-1 (created by medic)
-@@ -0,0 +1,56 @@
+@@ -0,0 +1,51 @@
++apiVersion: batch/v1
++kind: Job
++metadata:
++  annotations:
++    medic.dev/alertname: PostgresqlTableBloat
++    medic.dev/job-template: vacuum
++    medic.dev/starts-at: 2025-03-01T12:00:00Z
++    medic.dev/summary: Job failed to complete.
++  labels:
++    app.kubernetes.io/managed-by: medic
++    medic.dev/alertname: PostgresqlTableBloat
++    medic.dev/fingerprint: 0f1e2d3c4b5a6978
++    medic.dev/job-template: vacuum
++  name: medic-vacuum-0f1e2d3c-1
++  namespace: shop
++spec:
++  activeDeadlineSeconds: 600
++  backoffLimit: 0
++  template:
++    metadata:
++      labels:
++        app.kubernetes.io/managed-by: medic
++        medic.dev/alertname: PostgresqlTableBloat
++        medic.dev/fingerprint: 0f1e2d3c4b5a6978
++        medic.dev/job-template: vacuum
++    spec:
++      containers:
++      - args:
++        - VACUUM (ANALYZE) line_items
++        command:
++        - psql
++        - -c
++        env:
++        - name: PGDATABASE
++          value: orders
++        - name: PGHOST
++          value: orders-db.shop.svc
++        image: postgres:16
++        name: vacuum
++        volumeMounts:
++        - mountPath: /etc/pgpass
++          name: pgpass
++          readOnly: true
++      restartPolicy: Never
++      serviceAccountName: maintenance
++      volumes:
++      - name: pgpass
++        secret:
++          defaultMode: 256
++          secretName: pgpass
++  ttlSecondsAfterFinished: 86400
 "
     );
 }
@@ -781,7 +853,7 @@ async fn the_shipped_job_templates_parse_and_plan_valid_jobs() {
         );
 
         // Without the labels it needs, it is refused, naming one.
-        f.incident.labels.clear();
+        f.incident.labels.retain(|k, _| k == "namespace");
         let err = f.plan(&action("run_job", json!({"template": name}))).await.unwrap_err();
         assert!(
             matches!(&err, ActionError::InvalidParams { message, .. } if message.contains("is absent from the alert") || message.contains("has no value")),

@@ -52,9 +52,7 @@ async fn patch_resource_merges_into_an_allowed_object_guarded_by_its_version() {
         ]
     );
     assert!(
-        plan.changes[0]
-            .diff
-            .contains("-  FEATURE_X: 'on'\n+  FEATURE_X: 'off'\n"),
+        plan.changes[0].diff.contains("-  FEATURE_X: on\n+  FEATURE_X: off\n"),
         "{}",
         plan.changes[0].diff
     );
@@ -248,8 +246,8 @@ patch_resource: apply a merge-patch to configmap/shop/api-flags
 @@ -1,6 +1,7 @@
  apiVersion: v1
  data:
--  FEATURE_X: 'on'
-+  FEATURE_X: 'off'
+-  FEATURE_X: on
++  FEATURE_X: off
 +  RETRIES: '3'
    TIMEOUT: 30s
  kind: ConfigMap
@@ -355,6 +353,20 @@ async fn exec_command_chooses_the_container_like_increase_resources() {
         .await
         .unwrap();
     assert!(matches!(&plan.operations[0], Operation::Exec { container, .. } if container == "app"));
+    // An alert about the workload names the container of its pods; one about another pod does not.
+    let web = shop("Pod", "web-7d9f8-fghij");
+    let on_workload = Fixture::alert_on(TargetKind::Deployment, "web").naming_container("proxy");
+    let plan = on_workload
+        .plan_on(&action("exec_command", json!({"command": "thread-dump"})), Some(&web))
+        .await
+        .unwrap();
+    assert!(matches!(&plan.operations[0], Operation::Exec { container, .. } if container == "proxy"));
+    let (_, reason) = not_applicable(
+        named
+            .plan_on(&action("exec_command", json!({"command": "thread-dump"})), Some(&web))
+            .await,
+    );
+    assert!(reason.starts_with("it has several containers (app, proxy)"), "{reason}");
     let wrong = Fixture::alert_on(TargetKind::Pod, "web-7d9f8-abcde").naming_container("db");
     let (_, reason) = not_applicable(
         wrong
@@ -477,7 +489,7 @@ async fn collect_diagnostics_snapshots_a_pod_into_the_plan() {
         "diagnostics of pod/shop/api-6b9c4-x7k2p, collected by medic at 2025-03-01T12:00:00Z\n\
          incident: KubePodCrashLooping (fingerprint 0f1e2d3c4b5a6978): Pod is crash looping.\n\n== object ==\napiVersion: v1\nkind: Pod\n",
         "\n== owners ==\nReplicaSet api-6b9c4\nDeployment api\n",
-        "\n== workload ==\ndeployment/shop/api: 2 replicas, 2 ready, 2 available, revision 1\n",
+        "\n== workload ==\ndeployment/shop/api: 2 replicas, 2 ready, 2 available, revision 1, progressing: NewReplicaSetAvailable\n",
         "\n== pods ==\napi-6b9c4-x7k2p: Running, ready, on worker-1\n  container api: ready, 3 restarts, image shop/api:1.4\n",
         "\n== node ==\nworker-1: Ready, schedulable (Ready=True)\n",
         "\n== events ==\n2025-03-01T11:49:00Z Warning BackOff: Back-off restarting failed container api (×3)\n\
@@ -631,7 +643,7 @@ async fn collect_diagnostics_renders() {
         plan.render(),
         format!(
             "\
-collect_diagnostics: collect diagnostics of pod/shop/api-6b9c4-x7k2p: the object, 1 pod, 3 events, 1 log tail, kept in ConfigMap medic-diagnostics-api-6b9c4-x7k2p-0f1e2d3c
+collect_diagnostics: collect diagnostics of pod/shop/api-6b9c4-x7k2p: the object, 1 pod, 2 events, 1 log tail, kept in ConfigMap medic-diagnostics-api-6b9c4-x7k2p-0f1e2d3c
   CREATE configmap/shop/medic-diagnostics-api-6b9c4-x7k2p-0f1e2d3c
   note: ConfigMap medic-diagnostics-api-6b9c4-x7k2p-0f1e2d3c holds the snapshot ({total} bytes) under the artifacts' names; delete it when done
   artifact: describe.txt ({} bytes)
@@ -639,7 +651,7 @@ collect_diagnostics: collect diagnostics of pod/shop/api-6b9c4-x7k2p: the object
 
 --- configmap/shop/medic-diagnostics-api-6b9c4-x7k2p-0f1e2d3c (absent)
 +++ configmap/shop/medic-diagnostics-api-6b9c4-x7k2p-0f1e2d3c (created by medic)
-@@ -0,0 +1,18 @@
+@@ -0,0 +1,19 @@
 +apiVersion: v1
 +data:
 +  describe.txt: <{} bytes>

@@ -168,7 +168,7 @@ evict_pod: evict pod/shop/web-7d9f8-abcde through the Eviction API so that its R
 
 --- pod/shop/web-7d9f8-abcde (live)
 +++ pod/shop/web-7d9f8-abcde (deleted)
-@@ -1,24 +1,0 @@
+@@ -1,23 +0,0 @@
 -apiVersion: v1
 -kind: Pod
 -metadata:
@@ -724,8 +724,7 @@ isolate_pod: isolate pod/shop/web-7d9f8-abcde with the deny-all NetworkPolicy me
 
 --- pod/shop/web-7d9f8-abcde (live)
 +++ pod/shop/web-7d9f8-abcde (after medic)
-@@ -3,6 +3,7 @@
- metadata:
+@@ -4,6 +4,7 @@
    creationTimestamp: 2025-03-01T12:00:00Z
    labels:
      app: web
@@ -755,14 +754,14 @@ isolate_pod: isolate pod/shop/web-7d9f8-abcde with the deny-all NetworkPolicy me
 +  - apiVersion: v1
 +    kind: Pod
 +    name: web-7d9f8-abcde
-+    uid: uid-web-rs
-+  spec:
-+    podSelector:
-+      matchLabels:
-+        medic.dev/isolated: web-7d9f8-abcde
-+    policyTypes:
-+    - Ingress
-+    - Egress
++    uid: uid-abcde
++spec:
++  podSelector:
++    matchLabels:
++      medic.dev/isolated: web-7d9f8-abcde
++  policyTypes:
++  - Ingress
++  - Egress
 "
     );
 }

@@ -120,7 +120,7 @@ pause_rollout: pause the rollout of deployment/shop/api
 
 --- deployment/shop/api (live)
 +++ deployment/shop/api (after medic)
-@@ -7,6 +7,7 @@
+@@ -8,6 +8,7 @@
    namespace: shop
    uid: uid-api
  spec:
@@ -141,7 +141,7 @@ resume_rollout: resume the rollout of deployment/shop/batch
 
 --- deployment/shop/batch (live)
 +++ deployment/shop/batch (after medic)
-@@ -4,7 +4,7 @@
+@@ -6,7 +6,7 @@
    namespace: shop
    uid: uid-batch
  spec:
@@ -237,6 +237,28 @@ async fn scale_statefulset_warns_when_claims_are_deleted_and_in_parallel() {
     );
     f.apply(&zero).await;
     assert!(f.pods("cache").await.is_empty());
+}
+
+#[tokio::test]
+async fn scale_statefulset_names_ordinals_from_their_start() {
+    let f = Fixture::alert_on(TargetKind::StatefulSet, "db");
+    let start_at_1 = Operation::Patch {
+        target: shop("StatefulSet", "db"),
+        subresource: None,
+        patch: PatchBody::Merge(json!({"spec": {"ordinals": {"start": 1}}})),
+    };
+    f.cluster.apply(&start_at_1).await.unwrap();
+    let plan = f
+        .plan(&action("scale_statefulset", json!({"replicas": 2})))
+        .await
+        .unwrap();
+    assert_eq!(
+        plan.notes,
+        vec![
+            "the StatefulSet removes the highest ordinals first: db-3",
+            "the claims data-db-3 are kept: scaling back up reattaches them with their data",
+        ]
+    );
 }
 
 #[tokio::test]
@@ -480,7 +502,7 @@ update_hpa: set minReplicas from 2 to 3 and maxReplicas from 5 to 10 of horizont
 
 --- horizontalpodautoscaler/shop/web (live)
 +++ horizontalpodautoscaler/shop/web (after medic)
-@@ -5,7 +5,7 @@
+@@ -6,7 +6,7 @@
    namespace: shop
    uid: uid-hpa-web
  spec:
@@ -489,7 +511,7 @@ update_hpa: set minReplicas from 2 to 3 and maxReplicas from 5 to 10 of horizont
    metrics:
    - resource:
        name: cpu
-@@ -12,7 +12,7 @@
+@@ -14,7 +14,7 @@
          averageUtilization: 70
          type: Utilization
      type: Resource
@@ -531,7 +553,7 @@ async fn set_env_replaces_a_value_guarded_by_tests_and_the_pods_follow() {
     );
     assert!(
         plan.changes[0].diff.contains(
-            "-        - name: LOG_LEVEL\n-          value: info\n+        - name: LOG_LEVEL\n+          value: debug\n"
+            "         - name: LOG_LEVEL\n-          value: info\n+          value: debug\n         - name: DB_PASSWORD\n"
         ),
         "{}",
         plan.changes[0].diff
@@ -732,7 +754,7 @@ set_env: set PGPASSWORD=\"s3cret\" in container db of statefulset/shop/db (a new
 
 --- statefulset/shop/db (live)
 +++ statefulset/shop/db (after medic)
-@@ -18,7 +18,10 @@
+@@ -17,7 +17,10 @@
          app: db
      spec:
        containers:

@@ -86,7 +86,7 @@ pub async fn run(args: SimilarBenchArgs) -> anyhow::Result<ExitCode> {
     sizes.sort_unstable();
     let largest = *sizes.last().unwrap_or(&0);
     let embedder = HashedEmbedder::new(args.dims);
-    let mut rng = Rng::new(0x6d65_6469_63);
+    let mut rng = Rng::new(0x006d_6564_6963);
 
     println!(
         "medic bench similar: {} embedder, {} dimensions, k = {}, {} queries per size, {} build",
@@ -372,7 +372,7 @@ fn synthetic(rng: &mut Rng, i: usize) -> (Incident, Context) {
     let (alertname, description) = match i % 5 {
         0 | 1 => {
             labels.insert("pod".into(), pod.clone());
-            let (reason, code, log) = if i % 5 == 0 {
+            let (reason, code, log) = if i.is_multiple_of(5) {
                 ("OOMKilled", 137, rng.pick(OOM_LOGS))
             } else {
                 ("Error", 1, rng.pick(CONFIG_LOGS))

@@ -110,15 +110,24 @@ mod tests {
         let provider = build::provider("fast", &model).unwrap();
         let report = ping(provider.as_ref(), Some(0.0)).await.unwrap();
         assert_eq!(report.reply, "pong");
-        assert_eq!((report.provider.as_str(), report.model.as_str()), ("openai", "gpt-mini"));
+        assert_eq!(
+            (report.provider.as_str(), report.model.as_str()),
+            ("openai", "gpt-mini")
+        );
         assert_eq!(report.answered_by, "gpt-mini-2026-01-01");
         assert_eq!((report.tokens_in, report.tokens_out), (42, 7));
         let text = render("fast", &report);
-        assert!(text.starts_with("model:    fast (openai gpt-mini, answered as gpt-mini-2026-01-01)"), "{text}");
+        assert!(
+            text.starts_with("model:    fast (openai gpt-mini, answered as gpt-mini-2026-01-01)"),
+            "{text}"
+        );
         assert!(text.contains("tokens:   42 in, 7 out"), "{text}");
         let request = &server.requests()[0];
         assert_eq!(request.path, "/v1/chat/completions");
-        assert_eq!(request.body["messages"][1]["content"], "Reply with the single word: pong");
+        assert_eq!(
+            request.body["messages"][1]["content"],
+            "Reply with the single word: pong"
+        );
         assert_eq!(request.body["max_completion_tokens"], 16);
     }
 
@@ -131,7 +140,9 @@ mod tests {
             base_url: Some(server.base_url()),
             ..ModelConfig::default()
         };
-        let report = ping(build::provider("c", &model).unwrap().as_ref(), None).await.unwrap();
+        let report = ping(build::provider("c", &model).unwrap().as_ref(), None)
+            .await
+            .unwrap();
         assert_eq!((report.reply.as_str(), report.tokens_in), ("pong", 42));
         assert_eq!(server.requests()[0].path, "/v1/messages");
 
@@ -143,6 +154,9 @@ mod tests {
             panic!("a missing key variable must be an error")
         };
         let e = e.to_string();
-        assert!(e.contains("MEDIC_TEST_KEY_THAT_IS_NOT_SET") && e.contains("llm.models.c.api_key_env"), "{e}");
+        assert!(
+            e.contains("MEDIC_TEST_KEY_THAT_IS_NOT_SET") && e.contains("llm.models.c.api_key_env"),
+            "{e}"
+        );
     }
 }

@@ -10,6 +10,7 @@ use jiff::Timestamp;
 
 use super::output::{Format, render_evaluation};
 use crate::config::Config;
+use crate::execute::{Executor, Withheld};
 use crate::incident::parse_alert_file;
 use crate::policy::Mode;
 use crate::web::metrics::Metrics;
@@ -35,7 +36,15 @@ pub async fn run(mut config: Config, args: RecommendArgs) -> anyhow::Result<Exit
         config.cluster = crate::app::cluster_flag(c);
     }
     config.policy.mode = Mode::DryRun;
-    let pipeline = crate::app::pipeline(&config, Arc::new(Metrics::new())).await?;
+    let metrics = Arc::new(Metrics::new());
+    let mut pipeline = crate::app::pipeline(&config, metrics.clone()).await?;
+    // Not even an escalation's notification leaves a one-off recommendation.
+    pipeline.executor = Arc::new(Executor::new(
+        pipeline.cluster.clone(),
+        Arc::new(Withheld),
+        config.actions.clone(),
+        metrics,
+    ));
     let mut results = Vec::new();
     for incident in body.incidents(Timestamp::now()) {
         results.push(pipeline.evaluate(&incident).await);

@@ -56,8 +56,10 @@ pub fn apply_overrides(config: &mut Config, args: &ServeArgs) {
 pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode> {
     apply_overrides(&mut config, &args);
     let metrics = Arc::new(Metrics::new());
-    let store = crate::app::store(&config).await?;
-    let pipeline = Arc::new(crate::app::pipeline(&config, metrics.clone()).await?);
+    let (store, memory) = crate::app::store_with_memory(&config).await?;
+    let mut pipeline = crate::app::pipeline(&config, metrics.clone()).await?;
+    pipeline.memory = Some(memory);
+    let pipeline = Arc::new(pipeline);
     tracing::info!(
         store = store.backend(),
         cluster = %pipeline.cluster.describe(),

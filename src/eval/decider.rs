@@ -90,29 +90,43 @@ pub enum DeciderError {
     },
 }
 
+/// Where a factory's deciders come from.
+enum Source {
+    /// The config's rules and the built-in pack.
+    Rules,
+    /// A model of `llm.models` answering through a shared provider.
+    Model {
+        /// Its config name.
+        key: String,
+        /// The `llm:` section holding it.
+        llm: LlmConfig,
+        /// The provider shared by the runs (a live client, its recorder, or a replay).
+        provider: Arc<dyn LlmProvider>,
+    },
+    /// A decider given as it is (tests, other harnesses).
+    Fixed(Arc<dyn Decider>),
+}
+
 /// Builds one decider per scenario run.
 pub struct DeciderFactory {
-    spec: DeciderSpec,
+    label: String,
     config: Config,
-    /// The model's config name and the `llm:` section it is found in.
-    model: Option<(String, LlmConfig)>,
-    /// The provider shared by the runs (a live client, its recorder, or the replay).
-    provider: Option<Arc<dyn LlmProvider>>,
+    source: Source,
 }
 
 impl DeciderFactory {
     /// Prepares a decider: checks the rules or the model, opens the recording.
     /// `record`: append every model answer to this file (`model:NAME` only).
     pub fn new(spec: &DeciderSpec, config: &Config, record: Option<&Path>) -> Result<Self, DeciderError> {
-        let mut factory = DeciderFactory {
-            spec: spec.clone(),
-            config: config.clone(),
-            model: None,
-            provider: None,
-        };
         match spec {
             DeciderSpec::Rules => {
+                let factory = DeciderFactory {
+                    label: spec.to_string(),
+                    config: config.clone(),
+                    source: Source::Rules,
+                };
                 factory.rules()?;
+                Ok(factory)
             }
             DeciderSpec::Model(name) => {
                 let model_err = |source| DeciderError::Model {
@@ -121,14 +135,7 @@ impl DeciderFactory {
                 };
                 let (key, m) = build::model(&config.llm, Some(name)).map_err(model_err)?;
                 let live = build::provider(key, m).map_err(model_err)?;
-                factory.provider = Some(match record {
-                    Some(path) => Arc::new(RecordingProvider::new(live, path).map_err(|e| DeciderError::Replay {
-                        spec: spec.to_string(),
-                        message: e.to_string(),
-                    })?),
-                    None => live,
-                });
-                factory.model = Some((key.to_string(), config.llm.clone()));
+                DeciderFactory::with_provider(name, config, live, record)
             }
             DeciderSpec::Replay(path) => {
                 let (key, llm, recorded) = replay_model(spec, path, &config.llm)?;
@@ -136,16 +143,62 @@ impl DeciderFactory {
                     spec: spec.to_string(),
                     message: e.to_string(),
                 })?;
-                factory.provider = Some(Arc::new(replay));
-                factory.model = Some((key, llm));
+                Ok(DeciderFactory {
+                    label: spec.to_string(),
+                    config: config.clone(),
+                    source: Source::Model {
+                        key,
+                        llm,
+                        provider: Arc::new(replay),
+                    },
+                })
             }
         }
-        Ok(factory)
     }
 
-    /// The decider evaluated.
-    pub fn spec(&self) -> &DeciderSpec {
-        &self.spec
+    /// The model `name` of `config.llm.models`, answering through `provider` instead of
+    /// its configured client (recorded to `record` when given). Labelled `model:NAME`.
+    pub fn with_provider(
+        name: &str,
+        config: &Config,
+        provider: Arc<dyn LlmProvider>,
+        record: Option<&Path>,
+    ) -> Result<Self, DeciderError> {
+        let label = DeciderSpec::Model(name.to_string()).to_string();
+        let (key, _) = build::model(&config.llm, Some(name)).map_err(|source| DeciderError::Model {
+            spec: label.clone(),
+            source,
+        })?;
+        let provider: Arc<dyn LlmProvider> = match record {
+            Some(path) => Arc::new(RecordingProvider::new(provider, path).map_err(|e| DeciderError::Replay {
+                spec: label.clone(),
+                message: e.to_string(),
+            })?),
+            None => provider,
+        };
+        Ok(DeciderFactory {
+            source: Source::Model {
+                key: key.to_string(),
+                llm: config.llm.clone(),
+                provider,
+            },
+            label,
+            config: config.clone(),
+        })
+    }
+
+    /// A decider used as it is for every run, reported under `label`.
+    pub fn fixed(label: &str, decider: Arc<dyn Decider>) -> Self {
+        DeciderFactory {
+            label: label.to_string(),
+            config: Config::default(),
+            source: Source::Fixed(decider),
+        }
+    }
+
+    /// The name the report gives the decider (`rules`, `model:NAME`, `replay:FILE`).
+    pub fn label(&self) -> &str {
+        &self.label
     }
 
     fn rules(&self) -> Result<Vec<Arc<dyn Decider>>, DeciderError> {
@@ -170,10 +223,13 @@ impl DeciderFactory {
         Ok(deciders)
     }
 
-    /// The decider for one run, whose tools (for a model) read `cluster`.
+    /// The decider for one run, whose tools (for a model) read `cluster`. A model stands
+    /// alone in its chain: when it fails, the run escalates rather than fall back to the rules.
     pub fn build(&self, cluster: Arc<dyn Cluster>, policy: &PolicyConfig) -> Result<Arc<dyn Decider>, DeciderError> {
-        let deciders = match (&self.model, &self.provider) {
-            (Some((key, llm)), Some(provider)) => {
+        let deciders = match &self.source {
+            Source::Rules => self.rules()?,
+            Source::Fixed(d) => vec![d.clone()],
+            Source::Model { key, llm, provider } => {
                 let parts = DeciderParts {
                     policy: policy.clone(),
                     bounds: self.config.bounds.clone(),
@@ -181,12 +237,11 @@ impl DeciderFactory {
                 };
                 let decider =
                     build::decider(llm, Some(key), Some(provider.clone()), parts).map_err(|source| DeciderError::Model {
-                        spec: self.spec.to_string(),
+                        spec: self.label.clone(),
                         source,
                     })?;
                 vec![Arc::new(decider) as Arc<dyn Decider>]
             }
-            _ => self.rules()?,
         };
         Ok(Arc::new(Chain::new(deciders)))
     }

@@ -29,4 +29,4 @@ pub use load::{ScenarioError, ScenarioProblem, ValidScenario, load_dir, load_fil
 pub use record::RunRecord;
 pub use report::Report;
 pub use scenario::Scenario;
-pub use suite::{EvalError, Options, evaluate};
+pub use suite::{EvalError, Options, evaluate, run_suite};

@@ -53,7 +53,7 @@ impl Harness {
 
     /// Runs `scenario` once with the decider `factory` builds.
     pub async fn run(&self, scenario: &ValidScenario, factory: &DeciderFactory, repetition: u32) -> RunRecord {
-        let label = factory.spec().to_string();
+        let label = factory.label().to_string();
         let failed = |e: String| RunRecord::failed(scenario, &label, repetition, e);
         let t0 = Timestamp::from_second(Timestamp::now().as_second()).unwrap_or_else(|_| Timestamp::now());
         let faults: Vec<_> = scenario.scenario.cluster.fault.iter().cloned().collect();

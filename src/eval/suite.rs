@@ -76,10 +76,20 @@ pub async fn evaluate(config: &Config, options: &Options) -> Result<Report, Eval
         };
         factories.push(DeciderFactory::new(spec, config, record)?);
     }
+    let mut report = run_suite(config, &scenarios, &factories, options.repeat).await;
+    report.scenarios_dir = dir;
+    report.tag = options.tag.clone();
+    report.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    Ok(report)
+}
+
+/// Runs validated scenarios with every decider, `repeat` times each, into a report.
+pub async fn run_suite(config: &Config, scenarios: &[ValidScenario], factories: &[DeciderFactory], repeat: u32) -> Report {
+    let started = Instant::now();
     let harness = Harness::new(config);
-    let repeat = options.repeat.max(1);
+    let repeat = repeat.max(1);
     let mut runs = Vec::new();
-    for factory in &factories {
+    for factory in factories {
         let jobs: Vec<(&ValidScenario, u32)> = (0..repeat)
             .flat_map(|rep| scenarios.iter().map(move |s| (s, rep)))
             .collect();
@@ -90,16 +100,21 @@ pub async fn evaluate(config: &Config, options: &Options) -> Result<Report, Eval
             .await;
         runs.extend(done);
     }
-    let deciders = options.deciders.iter().map(|d| score(&d.to_string(), &runs)).collect();
-    Ok(Report {
+    let deciders = factories.iter().map(|f| score(f.label(), &runs)).collect();
+    let dir = scenarios
+        .first()
+        .and_then(|s| s.file.parent())
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    Report {
         generated_at: Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
         medic_version: env!("CARGO_PKG_VERSION").to_string(),
         scenarios_dir: dir,
         scenario_count: scenarios.len(),
         repeat,
-        tag: options.tag.clone(),
+        tag: None,
         duration_ms: started.elapsed().as_secs_f64() * 1000.0,
         deciders,
         runs,
-    })
+    }
 }

@@ -24,7 +24,7 @@ pub mod webhook;
 mod tests;
 
 pub use executor::{EVICT_RETRY_INTERVAL, Executor};
-pub use notifier::{Message, Notifier, NotifyError};
+pub use notifier::{Message, Notifier, NotifyError, Withheld};
 pub use outcome::{Outcome, OutcomeStatus};
 pub use run::execute;
 pub use webhook::HttpNotifier;

@@ -86,3 +86,18 @@ pub trait Notifier: Send + Sync {
     /// Posts `message` to `channel`.
     async fn send(&self, channel: &NotifyChannel, message: &Message<'_>) -> Result<String, NotifyError>;
 }
+
+/// A notifier that sends nothing and says so: for one-off runs that must not reach
+/// anyone (`medic recommend`), where even an escalation's notification stays a plan.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Withheld;
+
+#[async_trait]
+impl Notifier for Withheld {
+    async fn send(&self, channel: &NotifyChannel, _message: &Message<'_>) -> Result<String, NotifyError> {
+        Ok(format!(
+            "withheld from {} (this command sends no notifications)",
+            channel.name
+        ))
+    }
+}

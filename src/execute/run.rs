@@ -40,7 +40,7 @@ pub async fn execute(executor: &Executor, incident: &Incident, verdict: &Verdict
                 .filter(|op| matches!(op, Operation::Notify { .. }))
             {
                 match run.notify(op).await {
-                    Ok(line) => results.push(format!("{line} (escalations are sent even in dry-run)")),
+                    Ok(answer) => results.push(format!("{} (escalation in dry-run): {answer}", op.describe())),
                     Err(e) => error = Some(e),
                 }
             }
@@ -101,7 +101,10 @@ impl Run<'_> {
     /// Carries out one operation; the result line, or the error line.
     async fn apply(&mut self, op: &Operation) -> Result<String, String> {
         if matches!(op, Operation::Notify { .. }) {
-            return self.notify(op).await;
+            return self
+                .notify(op)
+                .await
+                .map(|answer| format!("{}: {answer}", op.describe()));
         }
         let cluster = self.executor.cluster.as_ref();
         let answer = match op {
@@ -126,7 +129,7 @@ impl Run<'_> {
         }
     }
 
-    /// Sends one notification.
+    /// Sends one notification: the notifier's answer, or the error line.
     async fn notify(&self, op: &Operation) -> Result<String, String> {
         let Operation::Notify { channel, text } = op else {
             return Err(format!("{}: not a notification", op.describe()));
@@ -146,7 +149,7 @@ impl Run<'_> {
             }
         };
         match sent {
-            Ok(answer) => Ok(format!("{}: {answer}", op.describe())),
+            Ok(answer) => Ok(answer),
             Err(e) => Err(format!("{}: {e}", op.describe())),
         }
     }

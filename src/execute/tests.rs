@@ -300,7 +300,7 @@ async fn an_escalation_notifies_its_channels_even_in_dry_run() {
     assert_eq!(outcome.status, OutcomeStatus::Planned);
     assert_eq!(
         outcome.results,
-        ["NOTIFY pager: delivered (200 OK) (escalations are sent even in dry-run)"]
+        ["NOTIFY pager (escalation in dry-run): delivered (200 OK)"]
     );
     let sent = s.notifier.sent();
     assert_eq!(sent.len(), 1);
@@ -312,6 +312,17 @@ async fn an_escalation_notifies_its_channels_even_in_dry_run() {
     );
     assert!(sent[0].2, "the message says it is a dry-run");
     assert!(s.cluster.applied().is_empty());
+
+    // A one-off command (`medic recommend`) withholds even that.
+    let mut quiet = s.executor();
+    quiet.notifier = Arc::new(Withheld);
+    let plan = s.plan("escalate", json!({})).await;
+    let outcome = execute(&quiet, &s.incident, &verdict(VerdictKind::Allow, true), plan).await;
+    assert_eq!(
+        outcome.results,
+        ["NOTIFY pager (escalation in dry-run): withheld from pager (this command sends no notifications)"]
+    );
+    assert_eq!(s.notifier.sent().len(), 1);
 
     // Held or denied, it waits for a human's decision: nothing is sent.
     let held = s.run("escalate", json!({}), &verdict(VerdictKind::Hold, true)).await;
@@ -348,10 +359,13 @@ async fn executed_notify_sends_and_a_failed_send_fails_the_outcome() {
 // Evictions waiting for disruption budgets
 // ---------------------------------------------------------------------------------------
 
-/// A simulated cluster whose evictions a disruption budget refuses `refusals` times.
+/// A simulated cluster whose evictions a disruption budget refuses as scripted: each
+/// attempt takes the next answer of `script` (`true`: refused); once it is used up, every
+/// attempt is refused when `then_refuse`, else allowed.
 struct Budgeted {
     inner: SimCluster,
-    refusals: Mutex<usize>,
+    script: Mutex<std::collections::VecDeque<bool>>,
+    then_refuse: bool,
     attempts: Mutex<Vec<tokio::time::Instant>>,
 }
 
@@ -384,9 +398,8 @@ impl Cluster for Budgeted {
     async fn apply(&self, op: &Operation) -> Result<OperationResult, ClusterError> {
         if let Operation::Evict { namespace, pod, .. } = op {
             self.attempts.lock().unwrap().push(tokio::time::Instant::now());
-            let mut left = self.refusals.lock().unwrap();
-            if *left > 0 {
-                *left -= 1;
+            let refused = self.script.lock().unwrap().pop_front().unwrap_or(self.then_refuse);
+            if refused {
                 return Err(ClusterError::DisruptionBudget {
                     what: format!("pod/{namespace}/{pod}"),
                     message: "Cannot evict pod as it would violate the pod's disruption budget.".into(),
@@ -397,10 +410,11 @@ impl Cluster for Budgeted {
     }
 }
 
-fn budgeted(refusals: usize) -> Arc<Budgeted> {
+fn budgeted(script: &[bool], then_refuse: bool) -> Arc<Budgeted> {
     Arc::new(Budgeted {
         inner: SimCluster::from_yaml_at(CLUSTER, now()).unwrap(),
-        refusals: Mutex::new(refusals),
+        script: Mutex::new(script.iter().copied().collect()),
+        then_refuse,
         attempts: Mutex::new(Vec::new()),
     })
 }
@@ -441,7 +455,7 @@ fn executor_on(cluster: Arc<Budgeted>) -> Executor {
 
 #[tokio::test(start_paused = true)]
 async fn a_refused_eviction_is_tried_again_every_five_seconds_until_allowed() {
-    let cluster = budgeted(2);
+    let cluster = budgeted(&[true, true], false);
     let pod = first_pod(&cluster).await;
     let start = tokio::time::Instant::now();
     let outcome = execute(
@@ -465,7 +479,7 @@ async fn a_refused_eviction_is_tried_again_every_five_seconds_until_allowed() {
 
 #[tokio::test(start_paused = true)]
 async fn an_eviction_refused_past_the_timeout_fails_with_the_budgets_message() {
-    let cluster = budgeted(usize::MAX);
+    let cluster = budgeted(&[], true);
     let pods: Vec<String> = cluster
         .list(&Kind::of("Pod"), Some("shop"), None)
         .await
@@ -501,7 +515,7 @@ async fn an_eviction_refused_past_the_timeout_fails_with_the_budgets_message() {
 
 #[tokio::test(start_paused = true)]
 async fn the_timeout_bounds_the_whole_drain_not_each_eviction() {
-    let cluster = budgeted(4);
+    let cluster = budgeted(&[true, true, false, true, true], false);
     let pods: Vec<String> = cluster
         .list(&Kind::of("Pod"), Some("shop"), None)
         .await
@@ -528,10 +542,13 @@ async fn the_timeout_bounds_the_whole_drain_not_each_eviction() {
 // The HTTP notifier
 // ---------------------------------------------------------------------------------------
 
+/// The content type and JSON body of each request a webhook received.
+type Bodies = Arc<Mutex<Vec<(Option<String>, Value)>>>;
+
 /// A webhook that records each body and answers with `status` and `body`.
 struct Hook {
     addr: SocketAddr,
-    bodies: Arc<Mutex<Vec<(Option<String>, Value)>>>,
+    bodies: Bodies,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -541,7 +558,7 @@ impl Drop for Hook {
     }
 }
 
-type HookState = (Arc<Mutex<Vec<(Option<String>, Value)>>>, StatusCode, String);
+type HookState = (Bodies, StatusCode, String);
 
 async fn hook(status: u16, answer: &str) -> Hook {
     async fn receive(

@@ -59,14 +59,14 @@ fn entry(alertname: &str, action: &str, params: serde_json::Value, at: Timestamp
 }
 
 trait EntryExt {
-    fn from_replicas(self, n: i64) -> Self;
+    fn with_replicas_before(self, n: i64) -> Self;
     fn failed(self) -> Self;
     fn scored(self, score: f64) -> Self;
     fn planned(self) -> Self;
 }
 
 impl EntryExt for HistoryEntry {
-    fn from_replicas(mut self, n: i64) -> Self {
+    fn with_replicas_before(mut self, n: i64) -> Self {
         self.decision.as_mut().unwrap().replicas_before = Some(n);
         self
     }
@@ -98,7 +98,7 @@ impl EntryExt for HistoryEntry {
 }
 
 fn scale(to: i64, from: i64, at: Timestamp) -> HistoryEntry {
-    entry("HighLoad", "scale_deployment", json!({"replicas": to}), at).from_replicas(from)
+    entry("HighLoad", "scale_deployment", json!({"replicas": to}), at).with_replicas_before(from)
 }
 
 fn stats(action: &str, assessed: i64, mean: Option<f64>) -> ActionStats {
@@ -218,7 +218,7 @@ fn recent_outcomes_are_the_same_alert_newest_first() {
 }
 
 #[test]
-fn scale_direction_from_replicas_or_delta() {
+fn scale_direction_with_replicas_before_or_delta() {
     assert_eq!(direction(&json!({"replicas": 4}), Some(2)), Some(Direction::Up));
     assert_eq!(direction(&json!({"replicas": 1}), Some(2)), Some(Direction::Down));
     assert_eq!(direction(&json!({"replicas": 2}), Some(2)), None);

@@ -259,6 +259,23 @@ mod tests {
         assert!(Uuid::parse_str(&mapped).is_ok());
     }
 
+    #[tokio::test]
+    async fn an_unreachable_server_names_what_failed() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = closed.local_addr().unwrap();
+        drop(closed);
+        let err = match QdrantIndex::connect(&format!("http://{addr}"), "medic_incidents", 8, None).await {
+            Err(e) => e,
+            Ok(_) => panic!("connected to a closed port"),
+        };
+        assert!(
+            err.to_string()
+                .starts_with("vector index qdrant failed checking collection medic_incidents: "),
+            "{err}"
+        );
+        assert!(err.is_retryable());
+    }
+
     #[test]
     fn filters_become_conditions() {
         let filter = to_qdrant_filter(&SearchFilter {

@@ -5,9 +5,13 @@
 //! alert name, labels (minus the volatile ones), annotations, and the context's facts
 //! (waiting and termination reasons, event reasons and messages, error-looking log lines,
 //! node conditions). Values are normalized by [`normalize`]: lower case, generated name
-//! suffixes removed (`api-6f7c9d-x2x1z` → `api`), digit runs replaced by `#`, and
-//! CamelCase reasons also spelled as words (`OOMKilled` → `oomkilled (oom killed)`).
-//! Duplicate lines (five pods of one Deployment failing alike) appear once.
+//! suffixes removed (`api-6f7c9d-x2x1z` → `api`), digit runs replaced by `#`, leading
+//! timestamps of log lines dropped, and CamelCase reasons also spelled as words
+//! (`OOMKilled` → `oomkilled (oom killed)`). In free text (annotations, messages, log
+//! lines) the names of where the trouble is — the pod, namespace, node, ... the labels
+//! name — become placeholders (`pod <namespace>/<pod> is crash looping`), so the same
+//! trouble elsewhere reads the same; the labels themselves still say where. Duplicate
+//! lines (five pods of one Deployment failing alike) appear once.
 //!
 //! This is a pure function of its input: it must not read the cluster, the store or the
 //! clock, so the same incident always gives the same text (and the same vector).

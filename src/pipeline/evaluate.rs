@@ -85,12 +85,18 @@ impl Pipeline {
     /// into the context (for the deciders) and checked for oscillation (by the policy
     /// stage). A history that cannot be read is recorded in the context's errors.
     pub async fn evaluate_with_history(&self, incident: &Incident, history: Option<&dyn Store>) -> Evaluation {
-        let mut context = context::gather(self.cluster.as_ref(), incident, &self.limits).await;
+        self.evaluate_at(incident, history, Timestamp::now()).await
+    }
+
+    /// [`Pipeline::evaluate_with_history`] as of `now` (the age of the current revision,
+    /// the history window), so that an evaluation on a simulated cluster whose clock is
+    /// not the system's reads its context exactly.
+    pub async fn evaluate_at(&self, incident: &Incident, history: Option<&dyn Store>, now: Timestamp) -> Evaluation {
+        let mut context = context::gather_at(self.cluster.as_ref(), incident, &self.limits, now).await;
         if let Some(memory) = &self.memory {
             memory.recall_into(incident, &mut context).await;
         }
         if let Some(store) = history {
-            let now = Timestamp::now();
             match crate::history::lookup::for_incident(store, incident, &context, &self.assessment, now).await {
                 Ok(facts) => context.history = facts,
                 Err(e) => context.errors.push(format!("history: {e}")),

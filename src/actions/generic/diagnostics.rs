@@ -2,7 +2,7 @@
 //! about the target — any kind: a pod, a workload, a node, a claim, … — into the plan's
 //! [`Artifact`]s, which the store keeps with the outcome.
 //!
-//! The snapshot is read while planning, through [`crate::context::gather_at`] for the
+//! The snapshot is read while planning, through [`crate::context::gather::gather_at`] for the
 //! kinds an incident can name (owners, workload, pods and their containers, node,
 //! Warning events, log tails), plus the object itself and all of its own events. Without
 //! `params.configmap` the plan has no operation: the snapshot is its result. With it, the
@@ -15,11 +15,11 @@
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
-use super::super::diff;
-use super::super::plan::{Artifact, Change, Plan, PlanInput};
-use super::super::read::{get_existing, incident_metadata, not_applicable};
-use super::super::{ActionError, CollectDiagnostics};
 use super::snapshot::{Snapshot, artifacts};
+use crate::actions::diff;
+use crate::actions::plan::{Artifact, Change, Plan, PlanInput};
+use crate::actions::read::{get_existing, incident_metadata, not_applicable};
+use crate::actions::{ActionError, CollectDiagnostics};
 use crate::cluster::{Object, ObjectRef, Operation};
 use crate::context::gather::gather_at;
 use crate::context::{Context, Limits};
@@ -50,7 +50,7 @@ pub async fn plan_collect_diagnostics_at(
 ) -> Result<Plan, ActionError> {
     let target = target.cloned().ok_or_else(|| ActionError::NotApplicable {
         action: ACTION,
-        target: super::super::target_text(None),
+        target: crate::actions::target_text(None),
         reason: "neither the decision nor the incident names an object to diagnose".into(),
     })?;
     let object = get_existing(input, ACTION, &target).await?;
@@ -70,7 +70,9 @@ pub async fn plan_collect_diagnostics_at(
     if !context.pods.is_empty() {
         what.push(count(context.pods.len(), "pod"));
     }
-    what.push(count(events.len() + context.events.len(), "event"));
+    let own = target.to_string();
+    let related_events = context.events.iter().filter(|e| e.object != own).count();
+    what.push(count(events.len() + related_events, "event"));
     what.push(count(context.logs.len(), "log tail"));
     let mut notes: Vec<String> = context.errors.iter().map(|e| format!("could not read {e}")).collect();
     let mut summary = format!("collect diagnostics of {target}: {}", what.join(", "));

@@ -4,17 +4,18 @@
 //! The decider names the command by its key in config, never by a command line: the
 //! argv, the timeout and the output budget come from the config alone, and the argv is
 //! run without a shell. The container is the one the parameters name, else the one the
-//! alert names, else the pod's only container.
+//! alert names (unless the alert is about another pod), else the pod's only container.
 //!
 //! Planning reads only; it must not run anything itself.
 
 use serde_json::Value;
 
-use super::super::plan::{Plan, PlanInput};
-use super::super::read::{get_existing, not_applicable};
-use super::super::target::acting_on;
-use super::super::{ActionError, ActionKind, ExecCommand};
+use crate::actions::plan::{Plan, PlanInput};
+use crate::actions::read::{get_existing, not_applicable};
+use crate::actions::target::acting_on;
+use crate::actions::{ActionError, ActionKind, ExecCommand};
 use crate::cluster::{Object, ObjectRef, Operation};
+use crate::incident::TargetKind;
 
 const ACTION: &str = "exec_command";
 
@@ -61,7 +62,7 @@ pub async fn plan_exec_command(
         .incident
         .target
         .as_ref()
-        .filter(|t| t.name == target.name && t.namespace == target.namespace)
+        .filter(|t| t.kind != TargetKind::Pod || (t.name == target.name && t.namespace == target.namespace))
         .and_then(|t| t.container.as_deref());
     let container = pick_container(&pod, p.container.as_deref(), alert_container, &target)?;
     check_running(&pod, &container, &target)?;

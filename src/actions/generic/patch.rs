@@ -12,11 +12,11 @@
 
 use serde_json::{Value, json};
 
-use super::super::diff::{object_diff, patch_change};
-use super::super::plan::{Plan, PlanInput};
-use super::super::read::{get_existing, not_applicable};
-use super::super::settings::ActionSettings;
-use super::super::{ActionError, PatchResource, PatchType};
+use crate::actions::diff::{object_diff, patch_change};
+use crate::actions::plan::{Plan, PlanInput};
+use crate::actions::read::{get_existing, not_applicable};
+use crate::actions::settings::ActionSettings;
+use crate::actions::{ActionError, PatchResource, PatchType};
 use crate::cluster::{Kind, Object, ObjectRef, Operation, PatchBody};
 
 const ACTION: &str = "patch_resource";
@@ -111,7 +111,7 @@ fn object_of(p: &PatchResource, target: Option<&ObjectRef>) -> Result<ObjectRef,
         (None, None) => {
             return Err(ActionError::NotApplicable {
                 action: ACTION,
-                target: super::super::target_text(None),
+                target: crate::actions::target_text(None),
                 reason: "neither the parameters (params.kind, params.name) nor the decision or the incident name an object to patch".into(),
             });
         }

@@ -8,7 +8,7 @@
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Event;
 
-use super::super::plan::Artifact;
+use crate::actions::plan::Artifact;
 use crate::cluster::{Object, ObjectRef};
 use crate::context::{Context, LogTail};
 use crate::incident::Incident;

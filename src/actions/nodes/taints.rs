@@ -14,7 +14,7 @@ use super::{is_finished, is_terminating, names, node_of, pods_on};
 use crate::cluster::{Object, ObjectRef, Operation, PatchBody};
 
 /// Plans `taint_node`: a JSON patch that tests the node's resourceVersion and appends the
-/// taint to `spec.taints` (creating the list when the node has none).
+/// taint to `spec.taints` (creating the list, or `spec` itself, when the node has none).
 pub async fn plan_taint_node(
     p: &TaintNode,
     target: Option<&ObjectRef>,
@@ -47,9 +47,11 @@ pub async fn plan_taint_node(
     if let Some(rv) = node.resource_version() {
         ops.push(json!({"op": "test", "path": "/metadata/resourceVersion", "value": rv}));
     }
+    let has_spec = node.0.get("spec").is_some_and(Value::is_object);
     ops.push(match existing {
         Some(_) => json!({"op": "add", "path": "/spec/taints/-", "value": taint}),
-        None => json!({"op": "add", "path": "/spec/taints", "value": [taint]}),
+        None if has_spec => json!({"op": "add", "path": "/spec/taints", "value": [taint]}),
+        None => json!({"op": "add", "path": "/spec", "value": {"taints": [taint]}}),
     });
     let patch = PatchBody::Json(Value::Array(ops));
     let change = diff::patch_change(kind.name(), &node, &patch)?;

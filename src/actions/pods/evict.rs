@@ -10,13 +10,13 @@
 
 use serde_json::Value;
 
-use super::super::diff;
-use super::super::plan::{Change, Plan, PlanInput};
-use super::super::read::{get_existing, kind_and_name, not_applicable};
-use super::super::target::acting_on;
-use super::super::{ActionError, ActionKind, EvictPod};
 use super::labels::label_selector_selects;
 use super::{replacement_note, terminating};
+use crate::actions::diff;
+use crate::actions::plan::{Change, Plan, PlanInput};
+use crate::actions::read::{get_existing, kind_and_name, not_applicable};
+use crate::actions::target::acting_on;
+use crate::actions::{ActionError, ActionKind, EvictPod};
 use crate::cluster::{Kind, Object, ObjectRef, Operation};
 
 /// Plans `evict_pod`: one eviction of the pod, refused at once by a budget that forbids

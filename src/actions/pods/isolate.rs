@@ -12,13 +12,13 @@
 
 use serde_json::{Value, json};
 
-use super::super::diff::{self, patch_change};
-use super::super::plan::{Change, Plan, PlanInput};
-use super::super::read::{get_existing, incident_metadata, kind_and_name, not_applicable};
-use super::super::target::acting_on;
-use super::super::{ActionError, ActionKind, IsolatePod};
 use super::labels::{bounded_name, label_selector_selects, services_selecting, unique_label_value};
 use super::terminating;
+use crate::actions::diff::{self, patch_change};
+use crate::actions::plan::{Change, Plan, PlanInput};
+use crate::actions::read::{get_existing, incident_metadata, kind_and_name, not_applicable};
+use crate::actions::target::acting_on;
+use crate::actions::{ActionError, ActionKind, IsolatePod};
 use crate::cluster::{Kind, Object, ObjectRef, Operation, PatchBody};
 
 /// The label that selects an isolated pod; its value stands for the pod's name.

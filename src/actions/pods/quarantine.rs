@@ -12,13 +12,13 @@
 
 use serde_json::{Map, Value, json};
 
-use super::super::diff::patch_change;
-use super::super::plan::{Plan, PlanInput};
-use super::super::read::{get_existing, incident_metadata, kind_and_name, not_applicable};
-use super::super::target::acting_on;
-use super::super::{ActionError, ActionKind, QuarantinePod};
 use super::labels::{labels_of, services_selecting};
 use super::terminating;
+use crate::actions::diff::patch_change;
+use crate::actions::plan::{Plan, PlanInput};
+use crate::actions::read::{get_existing, incident_metadata, kind_and_name, not_applicable};
+use crate::actions::target::acting_on;
+use crate::actions::{ActionError, ActionKind, QuarantinePod};
 use crate::cluster::{ObjectRef, Operation, PatchBody};
 
 /// The label a quarantined pod carries.

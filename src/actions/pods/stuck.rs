@@ -15,12 +15,12 @@
 use jiff::Timestamp;
 use serde_json::Value;
 
-use super::super::diff;
-use super::super::plan::{Change, Plan, PlanInput};
-use super::super::read::{get_existing, is_owned_by, kind_and_name, not_applicable};
-use super::super::target::acting_on;
-use super::super::{ActionError, ActionKind, DeleteStuckPods};
 use super::terminating;
+use crate::actions::diff;
+use crate::actions::plan::{Change, Plan, PlanInput};
+use crate::actions::read::{get_existing, is_owned_by, kind_and_name, not_applicable};
+use crate::actions::target::acting_on;
+use crate::actions::{ActionError, ActionKind, DeleteStuckPods};
 use crate::cluster::{Kind, Object, ObjectRef, Operation};
 
 const ACTION: &str = "delete_stuck_pods";

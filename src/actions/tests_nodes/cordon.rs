@@ -64,11 +64,10 @@ cordon_node: cordon node/worker-1: mark it unschedulable
 
 --- node/worker-1 (live)
 +++ node/worker-1 (after medic)
-@@ -6,6 +6,8 @@
-     kubernetes.io/hostname: worker-1
-   name: worker-1
+@@ -8,6 +8,7 @@
    uid: uid-worker-1
-+spec:
+ spec:
+   podCIDR: 10.244.1.0/24
 +  unschedulable: true
  status:
    allocatable:
@@ -103,12 +102,13 @@ uncordon_node: uncordon node/worker-2: mark it schedulable again
 
 --- node/worker-2 (live)
 +++ node/worker-2 (after medic)
-@@ -7,7 +7,7 @@
+@@ -6,8 +6,7 @@
+     kubernetes.io/hostname: worker-2
    name: worker-2
    uid: uid-worker-2
- spec:
+-spec:
 -  unschedulable: true
-+  {}
++spec: {}
  status:
    allocatable:
      cpu: '8'

@@ -50,7 +50,7 @@ async fn drain_cordons_evicts_and_the_controllers_move_the_pods() {
         .expect("the DaemonSet pod stays");
     assert_eq!(
         f.pods_on("worker-1").await,
-        [exporter_1.as_str(), "kube-system/kube-proxy-worker-1"],
+        ["kube-system/kube-proxy-worker-1", exporter_1.as_str()],
         "only the DaemonSet and mirror pods stay"
     );
     let on_2 = f.pods_on("worker-2").await;
@@ -103,11 +103,10 @@ drain_node: drain node/worker-1: cordon it and evict 4 pods
 
 --- node/worker-1 (live)
 +++ node/worker-1 (after medic)
-@@ -6,6 +6,8 @@
-     kubernetes.io/hostname: worker-1
-   name: worker-1
+@@ -8,6 +8,7 @@
    uid: uid-worker-1
-+spec:
+ spec:
+   podCIDR: 10.244.1.0/24
 +  unschedulable: true
  status:
    allocatable:

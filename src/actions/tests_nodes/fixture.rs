@@ -16,7 +16,7 @@ use crate::incident::{AlertStatus, Incident, Labels, TargetKind, TargetRef};
 /// The instant the fixture is written at, and the clock of every test.
 pub const NOW: &str = "2025-03-01T12:00:00Z";
 
-/// Nodes `worker-1` and `worker-2` (Ready, no taints). On `worker-1`: the two pods of
+/// Nodes `worker-1` and `worker-2` (Ready, no taints; `worker-2` has no `spec` at all). On `worker-1`: the two pods of
 /// Deployment `shop/api` (covered by PodDisruptionBudget `shop/api`, minAvailable 1);
 /// the pod of ReplicaSet `shop/cache-7d` (an emptyDir volume, tolerating
 /// `medic.dev/unhealthy:NoExecute` for 300s); a finished pod of Job `shop/migrate`; the
@@ -30,6 +30,7 @@ now: "2025-03-01T12:00:00Z"
 apiVersion: v1
 kind: Node
 metadata: {name: worker-1, uid: uid-worker-1, labels: {kubernetes.io/hostname: worker-1}}
+spec: {podCIDR: 10.244.1.0/24}
 status:
   allocatable: {cpu: "8", memory: 16Gi, pods: "110"}
   conditions: [{type: Ready, status: "True"}]

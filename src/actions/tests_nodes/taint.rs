@@ -224,6 +224,15 @@ async fn taint_renders() {
         ))
         .await
         .unwrap();
+    let Operation::Patch { patch, .. } = &plan.operations[0] else {
+        panic!("expected a patch")
+    };
+    assert_eq!(
+        patch.body()[1],
+        json!({"op": "add", "path": "/spec", "value": {"taints": [
+            {"key": "medic.dev/unhealthy", "value": "true", "effect": "NoSchedule"}]}}),
+        "a node without spec gets one"
+    );
     assert_eq!(
         plan.render(),
         "\

@@ -4,11 +4,11 @@
 use jiff::Timestamp;
 use serde_json::Value;
 
-use super::super::generic::plan_collect_diagnostics_at;
-use super::super::plan::{Plan, PlanInput};
-use super::super::pods::plan_delete_stuck_pods_at;
-use super::super::settings::ExecSpec;
-use super::super::*;
+use crate::actions::generic::plan_collect_diagnostics_at;
+use crate::actions::plan::{Plan, PlanInput};
+use crate::actions::pods::plan_delete_stuck_pods_at;
+use crate::actions::settings::ExecSpec;
+use crate::actions::*;
 use crate::cluster::sim::SimCluster;
 use crate::cluster::{Cluster, ClusterError, Kind, Object, ObjectRef, OperationResult};
 use crate::context::Context;
@@ -512,12 +512,12 @@ impl Fixture {
         match action {
             Action::DeleteStuckPods(p) => {
                 action.validate(input.bounds)?;
-                let target = super::super::target::resolve(action.kind(), &input)?;
+                let target = crate::actions::target::resolve(action.kind(), &input)?;
                 plan_delete_stuck_pods_at(p, target.as_ref(), &input, now()).await
             }
             Action::CollectDiagnostics(p) => {
                 action.validate(input.bounds)?;
-                let target = super::super::target::resolve(action.kind(), &input)?;
+                let target = crate::actions::target::resolve(action.kind(), &input)?;
                 plan_collect_diagnostics_at(p, target.as_ref(), &input, now()).await
             }
             other => other.plan(&input).await,

@@ -153,7 +153,7 @@ fn compose(stdout: &Bounded, stderr: &Bounded, max: usize) -> (String, usize) {
             }
         }
         let room = max.saturating_sub(bytes.len());
-        let taken = stderr.kept.len().min(if bytes.len() >= max { 0 } else { room });
+        let taken = stderr.kept.len().min(room);
         bytes.extend_from_slice(&stderr.kept[..taken]);
         kept += taken;
     }
@@ -228,7 +228,7 @@ mod tests {
         );
         assert_eq!(
             compose(&bounded("ab\n", 0), &bounded("error\n", 0), 20),
-            ("ab\n--- stderr ---\ne".to_string(), 5)
+            ("ab\n--- stderr ---\ner".to_string(), 4)
         );
     }
 

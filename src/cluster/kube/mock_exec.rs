@@ -113,6 +113,10 @@ impl Drop for ExecMock {
     }
 }
 
+#[allow(
+    clippy::result_large_err,
+    reason = "the callback's signature is the one tungstenite's handshake takes"
+)]
 async fn serve(stream: tokio::net::TcpStream, recorded: Arc<Mutex<Vec<ExecRequest>>>, reply: Arc<Responder>) {
     let mut chosen: Option<ExecReply> = None;
     let callback = |req: &Request, mut resp: Response| -> Result<Response, ErrorResponse> {

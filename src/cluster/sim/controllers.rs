@@ -817,6 +817,14 @@ fn sync_daemon_set(store: &mut Store, key: &Key) -> bool {
         .filter(|n| node_selector_matches(&template, n) && untolerated_taint(&template, n, DAEMON_TOLERATED).is_none())
         .map(|n| n.name().to_string())
         .collect();
+    // A running daemon pod stays on a node that stopped taking new ones (a NoSchedule
+    // taint); only a NoExecute taint it does not tolerate, or a selector it no longer
+    // matches, takes it off.
+    let runnable: Vec<String> = nodes
+        .iter()
+        .filter(|n| node_selector_matches(&template, n) && !no_execute_untolerated(&template, n, DAEMON_TOLERATED))
+        .map(|n| n.name().to_string())
+        .collect();
     // Without any Node in the cluster, placement is unknown: leave the pods as they are.
     if !nodes.is_empty() {
         let mut placed: BTreeMap<String, usize> = BTreeMap::new();
@@ -824,7 +832,7 @@ fn sync_daemon_set(store: &mut Store, key: &Key) -> bool {
             let node = str_at(&pod.0, "/spec/nodeName").unwrap_or_default().to_string();
             let count = placed.entry(node.clone()).or_default();
             *count += 1;
-            if !eligible.contains(&node) || *count > 1 || (!on_delete && outdated(pod, &revision)) {
+            if !runnable.contains(&node) || *count > 1 || (!on_delete && outdated(pod, &revision)) {
                 store.remove(&Key::of(pod));
                 *count -= 1;
                 changed = true;
@@ -914,6 +922,11 @@ fn create_pod(
         "metadata": metadata,
         "spec": template.get("spec").cloned().unwrap_or(json!({})),
     });
+    if let Err(message) = super::faults::admit(store, &pod) {
+        let component = format!("{}-controller", owner.kind().kind.to_ascii_lowercase());
+        record_event(store, owner, "Warning", "FailedCreate", &format!("Error creating: {message}"), &component);
+        return;
+    }
     let placement = match node {
         Some(n) => store
             .get(&Key::new("", "Node", "", n))
@@ -1151,40 +1164,25 @@ fn untolerated_taint(pod: &Value, node: &Object, also_tolerated: &[&str]) -> Opt
 /// The taint eviction controller: deletes the pods running on a node with a `NoExecute`
 /// taint (in `spec.taints`) they do not tolerate, with a `TaintManagerEviction` event; their
 /// controllers then replace them elsewhere. A toleration with `tolerationSeconds` counts
-/// as tolerating (simulated time does not pass), and pods already terminating are left to
-/// their kubelet.
+/// as tolerating (simulated time does not pass); finished pods run nothing, and pods
+/// already terminating are left to their kubelet.
 fn evict_for_no_execute(store: &mut Store) -> bool {
-    let tainted: BTreeMap<String, Vec<(String, String)>> = store
+    let tainted: BTreeMap<String, Object> = store
         .list("", "Node", None)
-        .filter_map(|n| {
-            let taints: Vec<(String, String)> = n
-                .0
-                .pointer("/spec/taints")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter(|t| str_at(t, "/effect") == Some("NoExecute"))
-                .map(|t| {
-                    let s = |p: &str| str_at(t, p).unwrap_or_default().to_string();
-                    (s("/key"), s("/value"))
-                })
-                .collect();
-            (!taints.is_empty()).then(|| (n.name().to_string(), taints))
-        })
+        .filter(|n| !no_execute_taints(n).is_empty())
+        .map(|n| (n.name().to_string(), n.clone()))
         .collect();
     if tainted.is_empty() {
         return false;
     }
     let evicted: Vec<Object> = store
         .list("", "Pod", None)
-        .filter(|p| !terminating(p))
+        .filter(|p| !terminating(p) && !matches!(str_at(&p.0, "/status/phase"), Some("Succeeded" | "Failed")))
         .filter(|p| {
             let node = str_at(&p.0, "/spec/nodeName").unwrap_or_default();
-            tainted.get(node).is_some_and(|taints| {
-                taints
-                    .iter()
-                    .any(|(key, value)| !tolerates_no_execute(&p.0, key, value))
-            })
+            tainted
+                .get(node)
+                .is_some_and(|n| no_execute_untolerated(&p.0, n, &[]))
         })
         .cloned()
         .collect();
@@ -1205,6 +1203,29 @@ fn evict_for_no_execute(store: &mut Store) -> bool {
         );
     }
     !evicted.is_empty()
+}
+
+/// The node's `NoExecute` taints (in `spec.taints`), as (key, value).
+fn no_execute_taints(node: &Object) -> Vec<(String, String)> {
+    node.0
+        .pointer("/spec/taints")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|t| str_at(t, "/effect") == Some("NoExecute"))
+        .map(|t| {
+            let s = |p: &str| str_at(t, p).unwrap_or_default().to_string();
+            (s("/key"), s("/value"))
+        })
+        .collect()
+}
+
+/// Whether the node has a `NoExecute` taint the pod (or template) does not tolerate,
+/// apart from the keys in `also_tolerated`.
+fn no_execute_untolerated(pod: &Value, node: &Object, also_tolerated: &[&str]) -> bool {
+    no_execute_taints(node)
+        .iter()
+        .any(|(key, value)| !also_tolerated.contains(&key.as_str()) && !tolerates_no_execute(pod, key, value))
 }
 
 /// Whether a pod tolerates the `NoExecute` taint `key=value`.

@@ -15,12 +15,15 @@
 //! | `memory_leak` | the afflicted pods are OOMKilled again and again | those pods are replaced without raising the limit (that only delays the next OOMKill) |
 //! | `stuck_terminating` | the pods stay Terminating (graceful deletes change nothing) | they are force-deleted (`delete_stuck_pods`) |
 //! | `node_not_ready` | the node's Ready condition is not True; its pods are not Ready, then evicted after 5 minutes | the node is cordoned (or drained) and its pods run elsewhere |
-//! | `pvc_full` | the volume is 97% used (known to the simulator) | the claim was expanded (its StorageClass allowing it) to at most 85% used |
+//! | `pvc_full` | the volume is 97% used (known to the simulator) | the claim's capacity grew (the simulator's volume expander) to at most 85% used |
 //! | `hpa_maxed` | the HPA runs at maxReplicas, utilization above target; it scales its Deployment back if scaled by hand | maxReplicas rose above what the load needs |
 //! | `replica_shortage` | fewer pods than the PodDisruptionBudget's minAvailable | enough pods are Ready |
 //! | `job_failed_transient` | the Job is Failed (`BackoffLimitExceeded`) | a Job re-created from its template (a retry) completed |
 //! | `compromised_pod` | (the evidence is in logs and the alert) | the pod is kept and isolated by a deny-all NetworkPolicy or quarantined out of its controller; deleting it loses the evidence and the replacement is compromised again |
 //! | `none` | nothing | (nothing to resolve) |
+//!
+//! Pods the controllers create pass the namespace's LimitRange first (`limits`): a
+//! remedy that raises a limit past the namespace's `max` leaves the new pods uncreated.
 //!
 //! Beyond that, the workload the fault afflicted must have its pods Ready
 //! ([`SimCluster::fault_reports`] judges it). Any other action has its real effect: a
@@ -29,6 +32,7 @@
 //! This module models faults only: it must not decide anything, and changes the store
 //! only as the kubelet or a controller would.
 
+mod limits;
 mod objects;
 mod report;
 mod spec;
@@ -42,6 +46,7 @@ use jiff::Timestamp;
 
 pub use report::FaultReport;
 pub use spec::{Fault, FaultError, FaultKind, FaultTarget};
+pub(super) use limits::admit;
 pub(super) use state::{FaultState, arm};
 pub(super) use sync::{elapse, on_pod_created, sync};
 
@@ -72,6 +77,9 @@ impl SimCluster {
                 return Err(e.into());
             }
             sync::settle(&mut store);
+            if let Some(e) = store.faults.iter().find_map(FaultState::failure) {
+                return Err(e.into());
+            }
             reconcile(&mut store);
         }
         Ok(sim)

@@ -2,8 +2,8 @@
 //! object they would act on, and that fit an object the incident knows. The model is not
 //! offered what would be refused; the policy stage still checks whatever it answers.
 
-use crate::actions::ActionKind;
 use crate::actions::read::WORKLOAD_KINDS;
+use crate::actions::{ActionKind, ActionSettings};
 use crate::cluster::ObjectRef;
 use crate::context::Context;
 use crate::incident::Incident;
@@ -97,7 +97,7 @@ pub fn namespace_of(incident: &Incident, context: &Context) -> Option<String> {
 }
 
 /// Whether the policy allows `action` on an object in `namespace` (`None`: cluster-scoped),
-/// by the same checks as [`crate::policy::evaluate`]: protected namespaces and the global
+/// by the same checks as [`crate::policy::evaluate()`]: protected namespaces and the global
 /// and per-namespace allowed/denied lists. Actions that change nothing are always allowed.
 pub fn policy_allows(policy: &PolicyConfig, action: ActionKind, namespace: Option<&str>) -> bool {
     if !action.mutates() {
@@ -120,20 +120,64 @@ pub fn policy_allows(policy: &PolicyConfig, action: ActionKind, namespace: Optio
         .is_none_or(|np| listed(&np.allowed_actions, &np.denied_actions))
 }
 
-/// The actions to offer, in catalog order: `escalate` always; others when some candidate
-/// target fits them and the policy allows them there.
-pub fn allowed_actions(policy: &PolicyConfig, incident: &Incident, context: &Context) -> Vec<ActionKind> {
+/// Whether the configuration gives an action something to work with: `run_job` needs Job
+/// templates, `exec_command` allow-listed commands, `patch_resource` patchable kinds,
+/// `notify` channels. Other actions need nothing.
+pub fn configured(settings: &ActionSettings, action: ActionKind) -> bool {
+    match action {
+        ActionKind::RunJob => !settings.job_templates.is_empty(),
+        ActionKind::ExecCommand => !settings.exec_commands.is_empty(),
+        ActionKind::PatchResource => !settings.patchable_kinds.is_empty(),
+        ActionKind::Notify => !settings.notify.is_empty(),
+        _ => true,
+    }
+}
+
+/// The names an action's parameters must choose from (templates, commands, kinds,
+/// channels), for the prompt; empty for other actions.
+pub fn choices(settings: &ActionSettings, action: ActionKind) -> Vec<String> {
+    match action {
+        ActionKind::RunJob => settings
+            .job_templates
+            .iter()
+            .map(|(name, t)| match &t.description {
+                Some(d) => format!("{name} ({d})"),
+                None => name.clone(),
+            })
+            .collect(),
+        ActionKind::ExecCommand => settings.exec_commands.keys().cloned().collect(),
+        ActionKind::PatchResource => settings.patchable_kinds.clone(),
+        ActionKind::Notify => settings.notify.iter().map(|c| c.name.clone()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The actions to offer, in catalog order: `escalate` always; others when they are
+/// [`configured`], some candidate target is of a kind they act on (a pod stands for its
+/// workload when the workload is not known) and the policy allows them there.
+pub fn allowed_actions(
+    policy: &PolicyConfig,
+    settings: &ActionSettings,
+    incident: &Incident,
+    context: &Context,
+) -> Vec<ActionKind> {
     let targets = candidates(incident, context);
+    // A pod stands for its workload only when the workload itself is not known.
+    let workload_known = targets.iter().any(|t| WORKLOAD_KINDS.contains(&t.kind.kind.as_str()));
     ActionKind::ALL
         .iter()
         .copied()
+        .filter(|action| configured(settings, *action))
         .filter(|action| {
             if action.target_kinds().is_empty() {
                 return policy_allows(policy, *action, namespace_of(incident, context).as_deref());
             }
             targets
                 .iter()
-                .filter(|t| kind_fits(*action, &t.kind.kind))
+                .filter(|t| {
+                    action.target_kinds().contains(&t.kind.kind.as_str())
+                        || (!workload_known && kind_fits(*action, &t.kind.kind))
+                })
                 .any(|t| policy_allows(policy, *action, t.namespace.as_deref()))
         })
         .collect()
@@ -172,12 +216,33 @@ mod tests {
     #[test]
     fn offers_what_fits_the_objects_and_the_policy() {
         let inc = incident("alertname: KubePodCrashLooping, namespace: shop, pod: api-1");
-        let all = allowed_actions(&PolicyConfig::default(), &inc, &pod_context("shop"));
+        let all = allowed_actions(
+            &PolicyConfig::default(),
+            &ActionSettings::default(),
+            &inc,
+            &pod_context("shop"),
+        );
         let all = names(&all);
-        for expected in ["restart_pod", "rollout_restart", "rollback_deployment", "increase_resources", "cordon_node", "escalate"] {
+        for expected in [
+            "restart_pod",
+            "rollout_restart",
+            "rollback_deployment",
+            "increase_resources",
+            "cordon_node",
+            "escalate",
+        ] {
             assert!(all.contains(&expected), "{expected} missing from {all:?}");
         }
-        for absent in ["expand_pvc", "update_hpa", "retry_job", "suspend_cronjob"] {
+        for absent in [
+            "expand_pvc",
+            "scale_statefulset",
+            "retry_job",
+            "suspend_cronjob",
+            "run_job",
+            "exec_command",
+            "patch_resource",
+            "notify",
+        ] {
             assert!(!all.contains(&absent), "{absent} offered: {all:?}");
         }
 
@@ -192,18 +257,45 @@ mod tests {
                 ..NamespacePolicy::default()
             },
         );
-        let some = allowed_actions(&policy, &inc, &pod_context("shop"));
+        let some = allowed_actions(&policy, &ActionSettings::default(), &inc, &pod_context("shop"));
         let some = names(&some);
-        assert!(some.contains(&"restart_pod") && some.contains(&"cordon_node"), "{some:?}");
-        assert!(!some.contains(&"rollback_deployment") && !some.contains(&"rollout_restart"), "{some:?}");
+        assert!(
+            some.contains(&"restart_pod") && some.contains(&"cordon_node"),
+            "{some:?}"
+        );
+        assert!(
+            !some.contains(&"rollback_deployment") && !some.contains(&"rollout_restart"),
+            "{some:?}"
+        );
+    }
+
+    #[test]
+    fn configured_actions_are_offered_with_their_choices() {
+        let settings: ActionSettings = serde_yaml_ng::from_str(
+            "job_templates: {cache-flush: {image: 'redis:7', command: [redis-cli, FLUSHALL], description: empties the cache}}",
+        )
+        .unwrap();
+        let inc = incident("alertname: KubePodCrashLooping, namespace: shop, pod: api-1");
+        let offered = allowed_actions(&PolicyConfig::default(), &settings, &inc, &pod_context("shop"));
+        assert!(offered.contains(&ActionKind::RunJob), "{offered:?}");
+        assert_eq!(
+            choices(&settings, ActionKind::RunJob),
+            ["cache-flush (empties the cache)"]
+        );
+        assert!(choices(&settings, ActionKind::ExecCommand).is_empty());
     }
 
     #[test]
     fn protected_namespaces_get_only_what_changes_nothing_there() {
         let inc = incident("alertname: KubePodCrashLooping, namespace: kube-system, pod: api-1");
-        let offered = allowed_actions(&PolicyConfig::default(), &inc, &pod_context("kube-system"));
+        let offered = allowed_actions(
+            &PolicyConfig::default(),
+            &ActionSettings::default(),
+            &inc,
+            &pod_context("kube-system"),
+        );
         let offered = names(&offered);
-        assert!(offered.contains(&"escalate") && offered.contains(&"notify"));
+        assert!(offered.contains(&"escalate"));
         assert!(!offered.contains(&"restart_pod"), "{offered:?}");
         // the node is cluster-scoped: not protected by the namespace
         assert!(offered.contains(&"cordon_node"), "{offered:?}");

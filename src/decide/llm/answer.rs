@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::allowed::{canonical_kind, kind_fits, same_object};
-use crate::actions::{Action, ActionKind, Bounds};
+use crate::actions::{Action, ActionKind, ActionSettings, Bounds};
 use crate::cluster::{Kind, ObjectRef};
 
 /// A valid answer.
@@ -36,6 +36,8 @@ pub struct Checks<'a> {
     pub allowed: &'a [ActionKind],
     /// Parameter bounds.
     pub bounds: &'a Bounds,
+    /// What the configurable actions may use (templates, commands, kinds, channels).
+    pub actions: &'a ActionSettings,
     /// Objects the answer may target.
     pub known: &'a [ObjectRef],
     /// The target when the answer gives none (the alert's).
@@ -91,11 +93,19 @@ fn quote_start(text: &str) -> String {
 
 /// Parses and checks an answer; the error says exactly what is wrong.
 pub fn parse(text: &str, checks: &Checks<'_>) -> Result<Answer, String> {
-    let value: Value = serde_json::from_str(text)
-        .map_err(|e| format!("the answer is not valid JSON: {e} (the answer begins {})", quote_start(text)))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        format!(
+            "the answer is not valid JSON: {e} (the answer begins {})",
+            quote_start(text)
+        )
+    })?;
     let raw: RawAnswer = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        let at = if path == "." { String::new() } else { format!(" at {path}") };
+        let at = if path == "." {
+            String::new()
+        } else {
+            format!(" at {path}")
+        };
         format!("the answer does not follow the schema{at}: {}", e.into_inner())
     })?;
     let kind = ActionKind::parse(&raw.action)
@@ -109,6 +119,7 @@ pub fn parse(text: &str, checks: &Checks<'_>) -> Result<Answer, String> {
         })?;
     let action = Action::from_parts(kind.name(), raw.params).map_err(|e| e.to_string())?;
     action.validate(checks.bounds).map_err(|e| e.to_string())?;
+    configured_choice(&action, checks.actions)?;
     if !(0.0..=1.0).contains(&raw.confidence) {
         return Err(format!("confidence must be between 0 and 1, found {}", raw.confidence));
     }
@@ -123,6 +134,41 @@ pub fn parse(text: &str, checks: &Checks<'_>) -> Result<Answer, String> {
         rationale: raw.rationale.trim().to_string(),
         alternatives: raw.alternatives.into_iter().map(alternative_text).collect(),
     })
+}
+
+/// A configurable action must name something the configuration has.
+fn configured_choice(action: &Action, settings: &ActionSettings) -> Result<(), String> {
+    let (field, value, known): (&str, Option<&str>, Vec<String>) = match action {
+        Action::RunJob(p) => (
+            "template",
+            Some(&p.template),
+            settings.job_templates.keys().cloned().collect(),
+        ),
+        Action::ExecCommand(p) => (
+            "command",
+            Some(&p.command),
+            settings.exec_commands.keys().cloned().collect(),
+        ),
+        Action::Notify(p) => (
+            "channel",
+            p.channel.as_deref(),
+            settings.notify.iter().map(|c| c.name.clone()).collect(),
+        ),
+        Action::PatchResource(p) => ("kind", p.kind.as_deref(), settings.patchable_kinds.clone()),
+        _ => return Ok(()),
+    };
+    match value {
+        Some(v) if !known.iter().any(|k| k == v) => Err(format!(
+            "{}: params.{field} {v:?} is not configured (configured: {})",
+            action.kind().name(),
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn alternative_text(v: Value) -> String {
@@ -177,7 +223,12 @@ fn target(kind: ActionKind, raw: Option<RawTarget>, checks: &Checks<'_>) -> Resu
     if !checks.known.iter().any(|k| same_object(k, &r)) {
         return Err(format!(
             "target {r} is not an object of this incident; known objects: {}",
-            checks.known.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            checks
+                .known
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     Ok(Some(r))
@@ -199,11 +250,19 @@ mod tests {
     fn check(text: &str) -> Result<Answer, String> {
         let known = known();
         let bounds = Bounds::default();
+        let actions: ActionSettings =
+            serde_yaml_ng::from_str("exec_commands: {heap-dump: {command: [jcmd, '1', GC.heap_dump]}}").unwrap();
         parse(
             text,
             &Checks {
-                allowed: &[ActionKind::RestartPod, ActionKind::IncreaseResources, ActionKind::Escalate],
+                allowed: &[
+                    ActionKind::RestartPod,
+                    ActionKind::IncreaseResources,
+                    ActionKind::ExecCommand,
+                    ActionKind::Escalate,
+                ],
                 bounds: &bounds,
+                actions: &actions,
                 known: &known,
                 default_target: Some(&known[0]),
                 default_namespace: Some("shop"),
@@ -236,16 +295,50 @@ mod tests {
     fn every_rejection_says_what_is_wrong() {
         let cases = [
             (r#"{"action": "restart_pod", "confidence": 0.9"#, "not valid JSON"),
-            (r#"{"action":"restart_pod","params":{},"confidence":"high","rationale":"x"}"#, "at confidence"),
-            (r#"{"action":"restart_pod","params":{},"confidence":0.9,"rationale":"x","why":"y"}"#, "unknown field `why`"),
-            (r#"{"action":"drain_node","params":{},"confidence":0.9,"rationale":"x"}"#, "\"drain_node\" is not one of the actions allowed for this incident: restart_pod, increase_resources, escalate"),
-            (r#"{"action":"increase_resources","params":{"memory":"lots"},"confidence":0.9,"rationale":"x"}"#, "params.memory"),
-            (r#"{"action":"increase_resources","params":{"memory_factor":9},"confidence":0.9,"rationale":"x"}"#, "out of bounds"),
-            (r#"{"action":"restart_pod","params":{},"confidence":1.5,"rationale":"x"}"#, "between 0 and 1, found 1.5"),
-            (r#"{"action":"restart_pod","params":{},"confidence":0.5,"rationale":" "}"#, "rationale is empty"),
-            (r#"{"action":"restart_pod","params":{},"target":{"kind":"Pod","namespace":"shop","name":"db-0"},"confidence":0.5,"rationale":"x"}"#, "pod/shop/db-0 is not an object of this incident"),
-            (r#"{"action":"restart_pod","params":{},"target":{"kind":"Deployment","name":"api"},"confidence":0.5,"rationale":"x"}"#, "restart_pod acts on Pod, not on a Deployment"),
-            (r#"{"action":"restart_pod","params":{},"target":{"kind":"Widget","name":"w"},"confidence":0.5,"rationale":"x"}"#, "\"Widget\" is not a Kubernetes kind"),
+            (
+                r#"{"action":"restart_pod","params":{},"confidence":"high","rationale":"x"}"#,
+                "at confidence",
+            ),
+            (
+                r#"{"action":"restart_pod","params":{},"confidence":0.9,"rationale":"x","why":"y"}"#,
+                "unknown field `why`",
+            ),
+            (
+                r#"{"action":"drain_node","params":{},"confidence":0.9,"rationale":"x"}"#,
+                "\"drain_node\" is not one of the actions allowed for this incident: restart_pod, increase_resources, exec_command, escalate",
+            ),
+            (
+                r#"{"action":"increase_resources","params":{"memory":"lots"},"confidence":0.9,"rationale":"x"}"#,
+                "params.memory",
+            ),
+            (
+                r#"{"action":"increase_resources","params":{"memory_factor":9},"confidence":0.9,"rationale":"x"}"#,
+                "out of bounds",
+            ),
+            (
+                r#"{"action":"restart_pod","params":{},"confidence":1.5,"rationale":"x"}"#,
+                "between 0 and 1, found 1.5",
+            ),
+            (
+                r#"{"action":"restart_pod","params":{},"confidence":0.5,"rationale":" "}"#,
+                "rationale is empty",
+            ),
+            (
+                r#"{"action":"restart_pod","params":{},"target":{"kind":"Pod","namespace":"shop","name":"db-0"},"confidence":0.5,"rationale":"x"}"#,
+                "pod/shop/db-0 is not an object of this incident",
+            ),
+            (
+                r#"{"action":"restart_pod","params":{},"target":{"kind":"Deployment","name":"api"},"confidence":0.5,"rationale":"x"}"#,
+                "restart_pod acts on Pod, not on a Deployment",
+            ),
+            (
+                r#"{"action":"restart_pod","params":{},"target":{"kind":"Widget","name":"w"},"confidence":0.5,"rationale":"x"}"#,
+                "\"Widget\" is not a Kubernetes kind",
+            ),
+            (
+                r#"{"action":"exec_command","params":{"command":"rm -rf /"},"confidence":0.5,"rationale":"x"}"#,
+                "exec_command: params.command \"rm -rf /\" is not configured (configured: heap-dump)",
+            ),
         ];
         for (text, expected) in cases {
             let e = check(text).unwrap_err();

@@ -130,7 +130,11 @@ pub fn fit(
         let estimated = fixed_tokens + estimate_tokens(&incident);
         if estimated <= budget || !cut_once(&mut parts, &mut cuts) {
             if estimated > budget {
-                tracing::warn!(estimated, budget, "the prompt is over its token budget with nothing left to cut");
+                tracing::warn!(
+                    estimated,
+                    budget,
+                    "the prompt is over its token budget with nothing left to cut"
+                );
             }
             return Ok(Fitted {
                 sizes: PromptSizes {
@@ -156,7 +160,9 @@ mod tests {
             pod: pod.into(),
             container: "app".into(),
             previous: false,
-            text: (0..lines).map(|i| format!("2026-01-01T00:00:{i:02}Z line {i}\n")).collect(),
+            text: (0..lines)
+                .map(|i| format!("2026-01-01T00:00:{i:02}Z line {i}\n"))
+                .collect(),
             truncated: false,
         };
         Parts {
@@ -189,7 +195,7 @@ mod tests {
         assert_eq!(estimate_tokens(""), 1);
         assert_eq!(estimate_tokens("abcd"), 3);
         let english = "The deployment rolled out twelve minutes ago and crash-loops since.";
-        assert!(estimate_tokens(english) >= (english.len() as u64) / 4 + 1);
+        assert!(estimate_tokens(english) > (english.len() as u64) / 4);
     }
 
     #[test]
@@ -200,7 +206,11 @@ mod tests {
         let budget = estimate_tokens(&full) - (logs_bytes as u64 / 3) + 300;
         let fitted = fit(parts(), 0, budget, render).unwrap();
         assert!(fitted.sizes.estimated_tokens <= budget, "{:?}", fitted.sizes);
-        assert!(fitted.sizes.cuts.iter().all(|c| c.what.starts_with("log ")), "{:?}", fitted.sizes.cuts);
+        assert!(
+            fitted.sizes.cuts.iter().all(|c| c.what.starts_with("log ")),
+            "{:?}",
+            fitted.sizes.cuts
+        );
         let a = &fitted.sizes.cuts[0];
         assert_eq!(a.what, "log a/app");
         assert!(a.bytes_before > a.bytes_after);
@@ -208,15 +218,16 @@ mod tests {
         assert!(fitted.incident.contains("line 1999"), "the newest log lines are kept");
 
         // a budget that needs the events cut too
-        let tiny = fit(parts(), 0, 5_200, render).unwrap();
+        let tiny = fit(parts(), 0, 4_000, render).unwrap();
         let whats: Vec<&str> = tiny.sizes.cuts.iter().map(|c| c.what.as_str()).collect();
         let events_at = whats.iter().position(|w| *w == "events").unwrap();
         assert!(whats[..events_at].iter().all(|w| w.starts_with("log ")), "{whats:?}");
-        assert!(tiny.sizes.estimated_tokens <= 5_200, "{:?}", tiny.sizes);
+        assert_eq!(whats[events_at + 1..], ["object"], "{whats:?}");
+        assert!(tiny.sizes.estimated_tokens <= 4_000, "{:?}", tiny.sizes);
 
         // nothing fits: everything cut, over budget, said so
-        let none = fit(parts(), 10, 11, render).unwrap();
-        assert!(none.sizes.estimated_tokens > 11);
+        let none = fit(parts(), 10, 10, render).unwrap();
+        assert!(none.sizes.estimated_tokens > 10);
         assert!(none.sizes.cuts.iter().any(|c| c.what == "object" && c.bytes_after == 0));
     }
 }

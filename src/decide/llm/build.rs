@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::anthropic::{ANTHROPIC_BASE_URL, AnthropicProvider};
 use super::config::{LlmConfig, ModelConfig, ProviderKind};
-use super::decider::{LlmDecider, Settings};
+use super::decider::{Guardrails, LlmDecider, Settings};
 use super::error::LlmError;
 use super::openai::{AZURE_API_VERSION, OPENAI_BASE_URL, OpenAiProvider, OpenAiSettings};
 use super::prompt::{PromptError, Prompts};
@@ -160,6 +160,8 @@ pub struct DeciderParts {
 
 /// The LLM decider for model `name` (or the default) answering through `provider`
 /// (the configured one when `None`; the evaluation harness passes a replay provider).
+/// The configurable actions (`run_job`, `exec_command`, `patch_resource`, `notify`) are
+/// offered once [`LlmDecider::with_action_settings`] gives their settings.
 pub fn decider(
     llm: &LlmConfig,
     name: Option<&str>,
@@ -180,10 +182,12 @@ pub fn decider(
         None => None,
     };
     let toolbox = Toolbox::new(parts.cluster.map(ReadOnlyCluster::new), prometheus);
-    Ok(
-        LlmDecider::new(name, provider, prompts, parts.policy, parts.bounds, settings(llm, m))
-            .with_tools(toolbox),
-    )
+    let guardrails = Guardrails {
+        policy: parts.policy,
+        bounds: parts.bounds,
+        ..Guardrails::default()
+    };
+    Ok(LlmDecider::new(name, provider, prompts, guardrails, settings(llm, m)).with_tools(toolbox))
 }
 
 /// The decider of the default model, or `None` when no model is configured (the

@@ -44,7 +44,11 @@ impl<T: Clone> Coalescer<T> {
         let slot = {
             let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
             let now = Instant::now();
-            slots.retain(|_, s| s.cell.get().is_none_or(|(_, done)| now.duration_since(*done) <= self.window));
+            slots.retain(|_, s| {
+                s.cell
+                    .get()
+                    .is_none_or(|(_, done)| now.duration_since(*done) <= self.window)
+            });
             slots
                 .entry(key.to_string())
                 .or_insert_with(|| Arc::new(Slot { cell: OnceCell::new() }))

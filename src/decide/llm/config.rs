@@ -234,7 +234,10 @@ pub fn validate(config: &LlmConfig) -> Vec<(String, String)> {
     for (name, m) in &config.models {
         let path = |key: &str| format!("llm.models.{name}.{key}");
         if m.model.trim().is_empty() {
-            out.push((path("model"), "is required (the model name sent to the provider)".into()));
+            out.push((
+                path("model"),
+                "is required (the model name sent to the provider)".into(),
+            ));
         }
         if m.provider == ProviderKind::Azure && m.base_url.is_none() {
             out.push((
@@ -309,7 +312,10 @@ mod tests {
             serde_yaml_ng::from_str("models: {local: {model: llama3.1, base_url: 'http://localhost:11434/v1'}}")
                 .unwrap();
         let (name, m) = c.default_model().unwrap();
-        assert_eq!((name, m.model.as_str(), m.provider), ("local", "llama3.1", ProviderKind::Openai));
+        assert_eq!(
+            (name, m.model.as_str(), m.provider),
+            ("local", "llama3.1", ProviderKind::Openai)
+        );
         assert_eq!(m.max_retries, 3);
         assert!(m.tools);
     }

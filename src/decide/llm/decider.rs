@@ -33,7 +33,7 @@ use super::schema::{CHOOSE_ACTION, answer_schema, choose_action_tool, response_s
 use super::tools::{Keep, Scope, Toolbox};
 use super::usage::{LlmUsage, ToolCallRecord};
 use super::view::{Parts, ViewInput, context_extra};
-use crate::actions::{Action, ActionKind, Bounds, Escalate};
+use crate::actions::{Action, ActionKind, ActionSettings, Bounds, Escalate};
 use crate::cluster::ObjectRef;
 use crate::context::Context;
 use crate::decide::{DecideError, DecidedBy, Decider, Decision};
@@ -88,6 +88,19 @@ impl Default for Settings {
     }
 }
 
+/// What the model may be offered, and what bounds its answers: the policy (only allowed
+/// actions are offered), the parameter bounds, and the configurable actions' settings
+/// (templates, commands, patchable kinds, channels).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Guardrails {
+    /// The safety policy.
+    pub policy: PolicyConfig,
+    /// Parameter bounds.
+    pub bounds: Bounds,
+    /// The configurable actions' settings.
+    pub actions: ActionSettings,
+}
+
 type Shared = Result<Decision, String>;
 
 /// A decider asking a language model.
@@ -96,8 +109,7 @@ pub struct LlmDecider {
     provider: Arc<dyn LlmProvider>,
     prompts: Arc<Prompts>,
     toolbox: Toolbox,
-    policy: PolicyConfig,
-    bounds: Bounds,
+    guardrails: Guardrails,
     settings: Settings,
     coalescer: Coalescer<Shared>,
 }
@@ -169,15 +181,14 @@ impl Conversation<'_> {
 }
 
 impl LlmDecider {
-    /// A decider named `llm:NAME` asking `provider`, offering only what `policy` allows,
-    /// checking parameters against `bounds`. Without [`LlmDecider::with_tools`] the model
-    /// can only use the history and similar-incident tools.
+    /// A decider named `llm:NAME` asking `provider`, offering only what the guardrails
+    /// allow and checking answers against them. Without [`LlmDecider::with_tools`] the
+    /// model can only use the history and similar-incident tools.
     pub fn new(
         name: &str,
         provider: Arc<dyn LlmProvider>,
         prompts: Arc<Prompts>,
-        policy: PolicyConfig,
-        bounds: Bounds,
+        guardrails: Guardrails,
         settings: Settings,
     ) -> Self {
         LlmDecider {
@@ -185,11 +196,17 @@ impl LlmDecider {
             provider,
             prompts,
             toolbox: Toolbox::default(),
-            policy,
-            bounds,
+            guardrails,
             coalescer: Coalescer::new(settings.coalesce_window),
             settings,
         }
+    }
+
+    /// Offers the configurable actions their settings (Job templates, exec commands,
+    /// patchable kinds, notify channels); without them those actions are not offered.
+    pub fn with_action_settings(mut self, actions: ActionSettings) -> Self {
+        self.guardrails.actions = actions;
+        self
     }
 
     /// Gives the model these investigation tools.
@@ -204,7 +221,8 @@ impl LlmDecider {
     }
 
     fn conversation<'a>(&self, incident: &'a Incident, context: &Context) -> Result<Conversation<'a>, String> {
-        let allowed = allowed_actions(&self.policy, incident, context);
+        let g = &self.guardrails;
+        let allowed = allowed_actions(&g.policy, &g.actions, incident, context);
         let known = candidates(incident, context);
         let namespace = namespace_of(incident, context);
         let mut namespaces: BTreeSet<String> = namespace.iter().cloned().collect();
@@ -259,17 +277,22 @@ impl LlmDecider {
         let mut conv = self.conversation(incident, context)?;
         let answer_tool = choose_action_tool(&conv.allowed);
         let all_tools: Vec<&ToolSpec> = conv.investigation.iter().chain([&answer_tool]).collect();
-        let fixed = estimate_tokens(&conv.system) + estimate_tokens(&serde_json::to_string(&all_tools).unwrap_or_default());
+        let fixed =
+            estimate_tokens(&conv.system) + estimate_tokens(&serde_json::to_string(&all_tools).unwrap_or_default());
         let view = ViewInput {
             incident,
             context,
             allowed: &conv.allowed,
+            actions: &self.guardrails.actions,
             candidates: &conv.known,
             anonymizer: conv.anonymizer.as_ref(),
         };
-        let fitted = fit(Parts::of(context), fixed, self.settings.max_total_tokens / 4, |parts, cuts| {
-            self.prompts.render(INCIDENT, &view.view(parts, cuts))
-        })
+        let fitted = fit(
+            Parts::of(context),
+            fixed,
+            self.settings.max_total_tokens / 4,
+            |parts, cuts| self.prompts.render(INCIDENT, &view.view(parts, cuts)),
+        )
         .map_err(|e| e.to_string())?;
         let mut usage = LlmUsage {
             provider: self.provider.provider().to_string(),
@@ -378,7 +401,13 @@ impl LlmDecider {
         ))
     }
 
-    fn request(&self, conv: &Conversation<'_>, answer_tool: &ToolSpec, messages: &[Message], investigate: bool) -> ChatRequest {
+    fn request(
+        &self,
+        conv: &Conversation<'_>,
+        answer_tool: &ToolSpec,
+        messages: &[Message],
+        investigate: bool,
+    ) -> ChatRequest {
         let (tools, tool_choice) = match (self.settings.tools, investigate) {
             (false, _) => (Vec::new(), ToolChoice::Auto),
             (true, true) => {
@@ -405,7 +434,8 @@ impl LlmDecider {
             raw,
             &Checks {
                 allowed: &conv.allowed,
-                bounds: &self.bounds,
+                bounds: &self.guardrails.bounds,
+                actions: &self.guardrails.actions,
                 known: &conv.known,
                 default_target: conv.default_target.as_ref(),
                 default_namespace: conv.namespace.as_deref(),

@@ -59,6 +59,16 @@ pub enum LlmError {
         /// What is wrong.
         message: String,
     },
+    /// A replayed call that failed when it was recorded.
+    #[error("{provider} model {model} (replayed): {message}")]
+    Replayed {
+        /// The provider that failed when recording.
+        provider: String,
+        /// The model.
+        model: String,
+        /// The recorded error.
+        message: String,
+    },
     /// A replay file has no recorded answer for this request.
     #[error("replay of model {model}: no recorded answer for request {fingerprint} in {file}")]
     NotRecorded {

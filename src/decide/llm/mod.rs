@@ -22,8 +22,8 @@
 
 pub mod allowed;
 pub mod anonymize;
-pub mod anthropic;
 pub mod answer;
+pub mod anthropic;
 pub mod budget;
 pub mod build;
 pub mod coalesce;
@@ -45,7 +45,7 @@ pub mod view;
 pub(crate) mod tests;
 
 pub use config::{LlmConfig, ModelConfig, ProviderKind};
-pub use decider::{LlmDecider, Settings};
+pub use decider::{Guardrails, LlmDecider, Settings};
 pub use error::LlmError;
 pub use provider::{ChatRequest, ChatResponse, LlmProvider, Message, TokenUsage, ToolCall, ToolChoice, ToolSpec};
 pub use replay::{RecordingProvider, ReplayProvider};

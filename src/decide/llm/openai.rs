@@ -144,7 +144,8 @@ impl OpenAiProvider {
                     .with_project_id(""),
             ),
         };
-        let client = Client::build(transport.client().clone(), config).with_http_service(TransportService { transport });
+        let client =
+            Client::build(transport.client().clone(), config).with_http_service(TransportService { transport });
         Ok(OpenAiProvider { settings, client })
     }
 
@@ -218,10 +219,12 @@ fn cut(text: &str, max: usize) -> String {
 
 /// The chat-completions request for a [`ChatRequest`].
 pub fn to_wire(model: &str, request: &ChatRequest) -> CreateChatCompletionRequest {
-    let mut messages = vec![ChatCompletionRequestMessage::System(ChatCompletionRequestSystemMessage {
-        content: ChatCompletionRequestSystemMessageContent::Text(request.system.clone()),
-        name: None,
-    })];
+    let mut messages = vec![ChatCompletionRequestMessage::System(
+        ChatCompletionRequestSystemMessage {
+            content: ChatCompletionRequestSystemMessageContent::Text(request.system.clone()),
+            name: None,
+        },
+    )];
     for m in &request.messages {
         messages.push(match m {
             Message::User { content } => ChatCompletionRequestMessage::User(ChatCompletionRequestUserMessage {
@@ -230,9 +233,7 @@ pub fn to_wire(model: &str, request: &ChatRequest) -> CreateChatCompletionReques
             }),
             Message::Assistant { content, tool_calls } => {
                 ChatCompletionRequestMessage::Assistant(ChatCompletionRequestAssistantMessage {
-                    content: content
-                        .clone()
-                        .map(ChatCompletionRequestAssistantMessageContent::Text),
+                    content: content.clone().map(ChatCompletionRequestAssistantMessageContent::Text),
                     tool_calls: (!tool_calls.is_empty()).then(|| {
                         tool_calls
                             .iter()

@@ -142,7 +142,11 @@ mod tests {
                 .unwrap(),
             "Wrong: bad"
         );
-        assert!(p.origins().iter().any(|(n, o)| n == SYSTEM && o == "built-in system.tera"));
+        assert!(
+            p.origins()
+                .iter()
+                .any(|(n, o)| n == SYSTEM && o == "built-in system.tera")
+        );
         std::fs::write(dir.path().join(SYSTEM), "{% if %}").unwrap();
         let e = Prompts::load(Some(dir.path())).unwrap_err().to_string();
         assert!(e.contains("system.tera is invalid"), "{e}");

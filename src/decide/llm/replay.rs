@@ -156,10 +156,9 @@ impl LlmProvider for ReplayProvider {
         };
         match (record.response, record.error) {
             (Some(response), _) => Ok(response),
-            (None, error) => Err(LlmError::Status {
-                provider: format!("replay of {}", record.provider),
+            (None, error) => Err(LlmError::Replayed {
+                provider: record.provider,
                 model: self.model.clone(),
-                status: 0,
                 message: error.unwrap_or_else(|| "recorded without a response".into()),
             }),
         }

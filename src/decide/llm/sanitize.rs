@@ -38,7 +38,10 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             r"(?s)-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----",
             "[REDACTED PRIVATE KEY]",
         ),
-        rule(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*", "[REDACTED JWT]"),
+        rule(
+            r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*",
+            "[REDACTED JWT]",
+        ),
         rule(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}", "$1 [REDACTED]"),
         rule(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@", "$1[REDACTED]@"),
         rule(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", "[REDACTED]"),
@@ -54,8 +57,7 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
 });
 
 static SECRET_NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(SECRET_KEY).expect("valid pattern"));
-static ANSI: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\x1b\[[0-9;?]*[A-Za-z]").expect("valid pattern"));
+static ANSI: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\x1b\[[0-9;?]*[A-Za-z]").expect("valid pattern"));
 
 /// Redacts secrets and tokens in free text and removes terminal escapes and control
 /// characters (tabs and newlines kept).
@@ -165,7 +167,16 @@ mod tests {
                     jwt eyJhbGciOi.eyJzdWIiOiIx.sig\n\
                     \x1b[31mred\x1b[0m done\x07";
         let out = redact(text);
-        for secret in ["hunter2", "abcdefghijklmnop", "s3cr3t", "k-123", "xyz", "AKIAABCD", "sk-proj", "eyJhbGciOi"] {
+        for secret in [
+            "hunter2",
+            "abcdefghijklmnop",
+            "s3cr3t",
+            "k-123",
+            "xyz",
+            "AKIAABCD",
+            "sk-proj",
+            "eyJhbGciOi",
+        ] {
             assert!(!out.contains(secret), "{secret} leaked in {out}");
         }
         assert!(out.contains("postgres://[REDACTED]@db:5432/shop"), "{out}");

@@ -151,7 +151,11 @@ mod tests {
 
     #[test]
     fn answer_schema_offers_exactly_the_allowed_actions() {
-        let allowed = [ActionKind::RestartPod, ActionKind::IncreaseResources, ActionKind::Escalate];
+        let allowed = [
+            ActionKind::RestartPod,
+            ActionKind::IncreaseResources,
+            ActionKind::Escalate,
+        ];
         let s = answer_schema(&allowed);
         assert_eq!(
             s["properties"]["action"]["enum"],

@@ -189,7 +189,10 @@ fn no_args() -> Value {
 }
 
 fn text_arg<'a>(args: &'a Value, key: &str) -> Option<&'a str> {
-    args.get(key).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty())
+    args.get(key)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
 }
 
 impl Toolbox {
@@ -267,7 +270,10 @@ impl Toolbox {
     /// Runs one tool call with its (already de-anonymized) arguments.
     pub async fn call(&self, name: &str, args: &Value, scope: &Scope) -> ToolOutput {
         match name {
-            HISTORY_STATS => extra(&scope.history, "medic has no recorded history for this kind of incident"),
+            HISTORY_STATS => extra(
+                &scope.history,
+                "medic has no recorded history for this kind of incident",
+            ),
             SIMILAR_INCIDENTS => extra(&scope.similar, "no similar past incident is known"),
             PROMQL_QUERY => match (&self.prometheus, text_arg(args, "query")) {
                 (None, _) => ToolOutput::refused("no Prometheus is configured"),
@@ -319,7 +325,11 @@ impl Toolbox {
             }
             TAIL_LOGS => {
                 let pod = text_arg(args, "pod").ok_or("pod is required")?;
-                let r = object_ref(&json!({"kind": "Pod", "name": pod, "namespace": args.get("namespace")}), None, scope)?;
+                let r = object_ref(
+                    &json!({"kind": "Pod", "name": pod, "namespace": args.get("namespace")}),
+                    None,
+                    scope,
+                )?;
                 let ns = r.namespace.clone().unwrap_or_default();
                 let previous = args.get("previous").and_then(Value::as_bool).unwrap_or(false);
                 let container = match text_arg(args, "container") {
@@ -418,7 +428,10 @@ async fn only_container(cluster: &ReadOnlyCluster, pod: &ObjectRef) -> Result<St
     match names.as_slice() {
         [one] => Ok(one.clone()),
         [] => Err(format!("{pod} has no containers")),
-        many => Err(format!("{pod} has several containers; name one of: {}", many.join(", "))),
+        many => Err(format!(
+            "{pod} has several containers; name one of: {}",
+            many.join(", ")
+        )),
     }
 }
 
@@ -441,8 +454,14 @@ fn event_line(e: &k8s_openapi::api::core::v1::Event) -> String {
 fn describe_node(node: &Object) -> String {
     let v = &node.0;
     let mut lines = vec![format!("node {}", node.name())];
-    let unschedulable = v.pointer("/spec/unschedulable").and_then(Value::as_bool).unwrap_or(false);
-    lines.push(format!("schedulable: {}", if unschedulable { "no (cordoned)" } else { "yes" }));
+    let unschedulable = v
+        .pointer("/spec/unschedulable")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    lines.push(format!(
+        "schedulable: {}",
+        if unschedulable { "no (cordoned)" } else { "yes" }
+    ));
     if let Some(taints) = v.pointer("/spec/taints").and_then(Value::as_array) {
         for t in taints {
             let s = |k: &str| t.get(k).and_then(Value::as_str).unwrap_or("");

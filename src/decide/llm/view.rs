@@ -13,7 +13,7 @@ use super::anonymize::Anonymizer;
 use super::sanitize::{fence, redact, redact_json};
 use super::schema::params_schema;
 use super::usage::PromptCut;
-use crate::actions::ActionKind;
+use crate::actions::{ActionKind, ActionSettings};
 use crate::cluster::ObjectRef;
 use crate::context::{Context, EventFacts, LogTail, PodFacts, WorkloadFacts};
 use crate::incident::Incident;
@@ -75,6 +75,8 @@ pub struct ViewInput<'a> {
     pub context: &'a Context,
     /// The actions offered.
     pub allowed: &'a [ActionKind],
+    /// The configurable actions' settings (their choices are listed).
+    pub actions: &'a ActionSettings,
     /// The objects that may be targeted.
     pub candidates: &'a [ObjectRef],
     /// The anonymizer, when anonymizing.
@@ -97,6 +99,7 @@ struct ActionView {
     targets: String,
     summary: &'static str,
     params: String,
+    choices: String,
 }
 
 /// The data of `incident.tera`.
@@ -198,8 +201,14 @@ impl ViewInput<'_> {
                     self.fenced(&source, &l.text)
                 })
                 .collect(),
-            object: parts.object.as_ref().map(|y| self.fenced("the target object (YAML)", y)),
-            history: parts.history.as_ref().map(|h| self.fenced("medic's action history", &pretty(h))),
+            object: parts
+                .object
+                .as_ref()
+                .map(|y| self.fenced("the target object (YAML)", y)),
+            history: parts
+                .history
+                .as_ref()
+                .map(|h| self.fenced("medic's action history", &pretty(h))),
             similar: parts
                 .similar
                 .as_ref()
@@ -214,7 +223,7 @@ impl ViewInput<'_> {
                     ))
                 })
                 .collect(),
-            actions: self.allowed.iter().map(|k| action_view(*k)).collect(),
+            actions: self.allowed.iter().map(|k| action_view(*k, self.actions)).collect(),
             candidates: self.candidates.iter().map(|c| self.names(&c.to_string())).collect(),
         }
     }
@@ -224,7 +233,7 @@ fn pretty(v: &Value) -> String {
     serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
 }
 
-fn action_view(kind: ActionKind) -> ActionView {
+fn action_view(kind: ActionKind, settings: &ActionSettings) -> ActionView {
     let schema = params_schema(kind);
     let params: Vec<String> = schema
         .get("properties")
@@ -237,6 +246,7 @@ fn action_view(kind: ActionKind) -> ActionView {
         targets: kind.target_kinds().join(", "),
         summary: kind.summary(),
         params: params.join(", "),
+        choices: super::allowed::choices(settings, kind).join(", "),
     }
 }
 
@@ -252,7 +262,7 @@ fn workload_line(w: &WorkloadFacts) -> String {
     if let Some(r) = w.revision {
         let mut rev = format!("revision {r}");
         if let Some(age) = w.revision_age_seconds {
-            rev.push_str(&format!(" rolled out {} minutes ago", age / 60));
+            rev.push_str(&format!(" rolled out {} ago", age_text(age)));
         }
         match w.previous_revision {
             Some(p) => rev.push_str(&format!(", previous revision {p} available")),
@@ -267,6 +277,16 @@ fn workload_line(w: &WorkloadFacts) -> String {
         parts.push(format!("progressing: {reason}"));
     }
     parts.join("; ")
+}
+
+/// `12 minutes`, `5 hours`, `9 days`.
+fn age_text(seconds: i64) -> String {
+    let minutes = seconds / 60;
+    match minutes {
+        ..120 => format!("{minutes} minutes"),
+        120..2880 => format!("{} hours", minutes / 60),
+        _ => format!("{} days", minutes / 1440),
+    }
 }
 
 fn pod_line(p: &PodFacts) -> String {

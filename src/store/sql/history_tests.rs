@@ -308,9 +308,6 @@ async fn due_assessments_are_claimed_once(db: &TestDb) {
     assert_eq!(all[0].alertname, "KubePodCrashLooping");
     assert_eq!(all[0].assessment.state, AssessmentState::Scoring);
     assert!(store.claim_due_assessments(t(401), 10).await.unwrap().is_empty());
-    let later = store.claim_due_assessments(t(700), 1).await.unwrap();
-    assert_eq!(later.len(), 1, "the limit holds");
-    assert_eq!(later[0].action, "rollout_restart");
 
     let result = AssessmentResult {
         state: AssessmentState::Provisional,
@@ -321,13 +318,19 @@ async fn due_assessments_are_claimed_once(db: &TestDb) {
             recurrence: Some(0.0),
         },
         evidence: vec![],
-        scored_at: t(700),
+        scored_at: t(450),
     };
-    assert!(store.save_assessment(later[0].id, &result).await.unwrap());
+    for d in &all {
+        assert!(store.save_assessment(d.id, &result).await.unwrap());
+    }
     assert!(
-        !store.save_assessment(later[0].id, &result).await.unwrap(),
+        !store.save_assessment(all[0].id, &result).await.unwrap(),
         "only a claimed assessment takes a score"
     );
+    let later = store.claim_due_assessments(t(700), 1).await.unwrap();
+    assert_eq!(later.len(), 1, "the limit holds");
+    assert_eq!(later[0].action, "rollout_restart");
+    assert_eq!(later[0].assessment.due_at, t(603));
 }
 
 async fn a_dead_assessor_s_claim_is_taken_over(db: &TestDb) {

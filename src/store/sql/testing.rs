@@ -28,8 +28,6 @@ pub(crate) struct TestDb {
     pub store: Arc<SqlStore>,
     /// The URL it was opened with.
     pub url: String,
-    /// Its backend.
-    pub backend: Backend,
     _dir: Option<TempDir>,
     _pg: Option<ScratchPostgres>,
 }
@@ -44,7 +42,6 @@ impl TestDb {
                 TestDb {
                     store: Arc::new(store),
                     url: sqlite_file_url(&dir.path().join("medic.db")),
-                    backend,
                     _dir: Some(dir),
                     _pg: None,
                 }
@@ -55,7 +52,6 @@ impl TestDb {
                 TestDb {
                     store: Arc::new(store),
                     url: pg.url.clone(),
-                    backend,
                     _dir: None,
                     _pg: Some(pg),
                 }
@@ -66,11 +62,6 @@ impl TestDb {
     /// A second store on the same database, as after a restart (migrations run again).
     pub async fn reopen(&self) -> Arc<SqlStore> {
         Arc::new(SqlStore::connect(&self.url).await.expect("reopen the store"))
-    }
-
-    /// Runs raw SQL on the database (test setup only).
-    pub async fn exec(&self, sql: &'static str) {
-        sqlx::raw_sql(sql).execute(&self.store.pool).await.expect(sql);
     }
 }
 

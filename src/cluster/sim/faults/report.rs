@@ -69,7 +69,10 @@ fn describe(symptom: &Symptom, state: &FaultState) -> String {
         Symptom::Hung { container } => format!("container {container} runs but fails its readiness probe"),
         Symptom::Leak { container } => format!("container {container} still leaks memory and is OOMKilled again"),
         Symptom::Terminating => "still Terminating, long past its grace period".into(),
-        Symptom::NodeLost => format!("not Ready on node {}, which stopped reporting", state.fault.target_text()),
+        Symptom::NodeLost => format!(
+            "not Ready on node {}, which stopped reporting",
+            state.target().map(|t| t.name.as_str()).unwrap_or_default()
+        ),
     }
 }
 

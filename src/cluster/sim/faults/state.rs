@@ -75,10 +75,15 @@ pub struct FaultState {
     pub(super) injected_at: Timestamp,
     /// Whether the load has converged (pods created from now on are replacements).
     pub(super) settled: bool,
+    /// Whether arming waits for the load to settle (a pod target the controllers create).
+    pub(super) pending: bool,
     /// What was true at injection.
     pub(super) baseline: Baseline,
-    /// The uids of the pods a pod-level fault afflicts.
+    /// The uids of the pods a pod-level fault afflicts (for `oom`: of the pods present
+    /// when the load settled, those that showed it).
     pub(super) affected: BTreeSet<String>,
+    /// The uids of the pods present when the load settled.
+    pub(super) initial: BTreeSet<String>,
     /// The compromised pod (name, uid), for `compromised_pod`.
     pub(super) compromised: Option<(String, String)>,
     /// The object whose health tells whether the fault is gone: the target workload, a
@@ -109,19 +114,37 @@ impl FaultState {
 
     /// Whether the fault is in force (armed without error, and not `none`).
     pub(super) fn active(&self) -> bool {
-        self.error.is_none() && self.fault.kind != FaultKind::None
+        self.error.is_none() && !self.pending && self.fault.kind != FaultKind::None
     }
 }
 
-/// Arms a fault on the loaded objects: checks its target and takes the baseline.
+/// Arms a fault on the loaded objects: checks its target and takes the baseline. A pod
+/// target may be one the controllers create at load: it is armed when the load settles
+/// ([`FaultState::pending`]).
 pub(in crate::cluster::sim) fn arm(store: &Store, fault: &Fault) -> FaultState {
+    let pod_to_come = fault
+        .target
+        .as_ref()
+        .is_some_and(|t| t.kind == "Pod" && target_object(store, t).is_none());
+    let mut state = armed(store, fault);
+    if pod_to_come {
+        state.error = None;
+        state.pending = true;
+    }
+    state
+}
+
+/// Arms a fault now.
+pub(super) fn armed(store: &Store, fault: &Fault) -> FaultState {
     let mut state = FaultState {
         fault: fault.clone(),
         error: None,
         injected_at: store.now(),
         settled: false,
+        pending: false,
         baseline: Baseline::Nothing,
         affected: BTreeSet::new(),
+        initial: BTreeSet::new(),
         compromised: None,
         owner: None,
         subject: None,

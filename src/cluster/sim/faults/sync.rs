@@ -3,11 +3,13 @@
 //! Kubernetes the simulator otherwise leaves out: the HPA, the volume resizer, the Job
 //! controller, the node lifecycle controller), and the passing of time.
 
+use std::collections::BTreeSet;
+
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
 use super::objects::{self, belongs, condition, pods, ready, target_key, target_object, terminating};
-use super::state::{Baseline, FaultState, job_template};
+use super::state::{Baseline, FaultState, armed, job_template};
 use super::symptoms::{self, Symptom};
 use super::spec::FaultKind;
 use crate::cluster::Object;
@@ -29,7 +31,12 @@ pub(super) fn affliction(state: &FaultState, store: &Store, pod: &Object) -> Opt
     match (&state.fault.kind, &state.baseline) {
         (FaultKind::Oom, Baseline::Limit { container, value: Some(l0) }) => {
             let fixed = objects::limit(spec, container, "memory").is_none_or(|l| l >= l0 * 1.25);
-            (!fixed && belongs(store, pod, target)).then(|| Symptom::Crash {
+            // Of the pods there at injection, those that were OOMing; every pod since.
+            let exposed = match pod.uid() {
+                Some(uid) if state.settled && state.initial.contains(uid) => state.affected.contains(uid),
+                _ => true,
+            };
+            (!fixed && exposed && belongs(store, pod, target)).then(|| Symptom::Crash {
                 container: container.clone(),
                 reason: "OOMKilled",
                 exit_code: 137,
@@ -54,8 +61,10 @@ pub(super) fn affliction(state: &FaultState, store: &Store, pod: &Object) -> Opt
             container: container.clone(),
         }),
         (FaultKind::StuckTerminating, _) => (state.settled && in_set()).then_some(Symptom::Terminating),
-        (FaultKind::NodeNotReady, _) => (spec.get("nodeName").and_then(Value::as_str) == Some(target.name.as_str()))
-            .then_some(Symptom::NodeLost),
+        // DaemonSet pods belong to their node: they go down with it and are not evicted.
+        (FaultKind::NodeNotReady, _) => (spec.get("nodeName").and_then(Value::as_str) == Some(target.name.as_str())
+            && pod.controller().is_none_or(|c| !c.kind.is("DaemonSet")))
+        .then_some(Symptom::NodeLost),
         _ => None,
     }
 }
@@ -91,12 +100,26 @@ pub(in crate::cluster::sim) fn on_pod_created(store: &mut Store, pod: &mut Value
 /// their logs are what later afflicted pods print.
 pub(super) fn settle(store: &mut Store) {
     let mut faults = std::mem::take(&mut store.faults);
+    for state in faults.iter_mut().filter(|s| s.pending) {
+        let injected_at = state.injected_at;
+        *state = armed(store, &state.fault);
+        state.injected_at = injected_at;
+    }
     for state in faults.iter_mut().filter(|s| s.active()) {
         let Some(target) = state.target().cloned() else {
             continue;
         };
         let members = pods(store, &target);
+        state.initial = members.iter().filter_map(|p| p.uid().map(str::to_string)).collect();
         match state.fault.kind {
+            FaultKind::Oom => {
+                let showing: BTreeSet<String> = members
+                    .iter()
+                    .filter(|p| affliction(state, store, p).is_some_and(|s| symptoms::shows(&p.0, &s)))
+                    .filter_map(|p| p.uid().map(str::to_string))
+                    .collect();
+                state.affected = if showing.is_empty() { state.initial.clone() } else { showing };
+            }
             FaultKind::HungProcess | FaultKind::MemoryLeak => {
                 state.affected = members
                     .iter()
@@ -136,7 +159,6 @@ pub(in crate::cluster::sim) fn sync(store: &mut Store) -> bool {
         changed |= sync_pods(store, state);
         changed |= match state.fault.kind {
             FaultKind::NodeNotReady => sync_node(store, state),
-            FaultKind::PvcFull => sync_volume(store, state),
             FaultKind::HpaMaxed => sync_autoscaler(store, state),
             FaultKind::ReplicaShortage => sync_budget(store, state),
             FaultKind::JobFailedTransient => sync_jobs(store, state),
@@ -200,38 +222,6 @@ fn sync_node(store: &mut Store, state: &FaultState) -> bool {
         None => node.0["status"]["conditions"] = json!([lost]),
     }
     save(store, node)
-}
-
-/// The external resizer and the kubelet's online expansion: a claim whose request grew
-/// gets the new capacity when its StorageClass allows expansion.
-fn sync_volume(store: &mut Store, state: &FaultState) -> bool {
-    let Some(mut claim) = state.target().and_then(|t| target_object(store, t)) else {
-        return false;
-    };
-    let raw_request = claim.0.pointer("/spec/resources/requests/storage").cloned();
-    let (Some(request), Some(capacity)) = (
-        raw_request.as_ref().and_then(objects::quantity),
-        claim.0.pointer("/status/capacity/storage").and_then(objects::quantity),
-    ) else {
-        return false;
-    };
-    if request <= capacity || !expandable(store, &claim) {
-        return false;
-    }
-    claim.0["status"]["capacity"]["storage"] = raw_request.unwrap_or(Value::Null);
-    save(store, claim)
-}
-
-/// Whether the claim's StorageClass has `allowVolumeExpansion: true`.
-pub(super) fn expandable(store: &Store, claim: &Object) -> bool {
-    claim
-        .0
-        .pointer("/spec/storageClassName")
-        .and_then(Value::as_str)
-        .and_then(|sc| store.get(&Key::new("storage.k8s.io", "StorageClass", "", sc)))
-        .and_then(|sc| sc.0.get("allowVolumeExpansion"))
-        .and_then(Value::as_bool)
-        == Some(true)
 }
 
 /// The HPA controller for a maxed-out autoscaler: scales its Deployment to the load,

@@ -5,18 +5,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::mock::MockServer;
-use crate::actions::Bounds;
 use crate::cluster::sim::SimCluster;
 use crate::context::{Context, Limits, gather};
 use crate::decide::llm::anthropic::AnthropicProvider;
 use crate::decide::llm::config::ProviderKind;
+use crate::decide::llm::decider::Guardrails;
 use crate::decide::llm::openai::{OpenAiProvider, OpenAiSettings};
 use crate::decide::llm::prompt::Prompts;
 use crate::decide::llm::tools::{ReadOnlyCluster, Toolbox};
 use crate::decide::llm::transport::{Transport, TransportSettings};
 use crate::decide::llm::{LlmDecider, LlmProvider, Settings};
 use crate::incident::Incident;
-use crate::policy::PolicyConfig;
 
 /// The bundled demo cluster.
 pub(crate) const DEMO: &str = include_str!("../../../../config/demo/cluster.yaml");
@@ -114,8 +113,7 @@ pub(crate) fn decider(provider: Arc<dyn LlmProvider>, settings: Settings, cluste
         "test",
         provider,
         Arc::new(Prompts::builtin().unwrap()),
-        PolicyConfig::default(),
-        Bounds::default(),
+        Guardrails::default(),
         settings,
     )
     .with_tools(Toolbox::new(Some(ReadOnlyCluster::new(cluster)), None))

@@ -226,7 +226,15 @@ fn respond(wire: Wire, model: &str, call: usize, step: Script) -> Response {
             "stop_reason": "tool_use", "stop_sequence": null,
             "usage": {"input_tokens": 42, "output_tokens": 7}
         })),
-        (wire, Script::Error { status, kind, message, headers }) => {
+        (
+            wire,
+            Script::Error {
+                status,
+                kind,
+                message,
+                headers,
+            },
+        ) => {
             let body = match wire {
                 Wire::OpenAi => json!({"error": {"message": message, "type": kind, "param": null, "code": kind}}),
                 Wire::Anthropic => json!({"type": "error", "error": {"type": kind, "message": message}}),

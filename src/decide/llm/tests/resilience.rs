@@ -32,7 +32,12 @@ async fn a_429_waits_what_retry_after_asks_then_succeeds() {
     let server = MockServer::start(
         Wire::OpenAi,
         vec![
-            Script::error(429, "rate_limit_exceeded", "Rate limit reached for gpt-test", &[("retry-after", "1")]),
+            Script::error(
+                429,
+                "rate_limit_exceeded",
+                "Rate limit reached for gpt-test",
+                &[("retry-after", "1")],
+            ),
             Script::answer(answer()),
         ],
     )
@@ -48,7 +53,10 @@ async fn a_429_waits_what_retry_after_asks_then_succeeds() {
         .unwrap();
     let waited = started.elapsed();
     assert_eq!(server.calls(), 2);
-    assert!(waited >= Duration::from_secs(1), "waited only {waited:?}: Retry-After ignored");
+    assert!(
+        waited >= Duration::from_secs(1),
+        "waited only {waited:?}: Retry-After ignored"
+    );
     assert!(waited < Duration::from_secs(3), "{waited:?}");
     assert_eq!(decision.action_name(), "escalate");
 }
@@ -57,7 +65,12 @@ async fn a_429_waits_what_retry_after_asks_then_succeeds() {
 async fn a_wait_longer_than_allowed_is_not_waited_for_and_the_error_names_everything() {
     let server = MockServer::start(
         Wire::OpenAi,
-        vec![Script::error(429, "rate_limit_exceeded", "Rate limit reached for gpt-test", &[("retry-after", "3600")])],
+        vec![Script::error(
+            429,
+            "rate_limit_exceeded",
+            "Rate limit reached for gpt-test",
+            &[("retry-after", "3600")],
+        )],
     )
     .await;
     let started = Instant::now();
@@ -88,7 +101,12 @@ async fn anthropic_overload_is_retried_with_retry_after_ms_and_errors_are_parsed
 
     let server = MockServer::start(
         Wire::Anthropic,
-        vec![Script::error(400, "invalid_request_error", "max_tokens: must be at least 1", &[])],
+        vec![Script::error(
+            400,
+            "invalid_request_error",
+            "max_tokens: must be at least 1",
+            &[],
+        )],
     )
     .await;
     let e = anthropic(&server, quick()).complete(&ping()).await.unwrap_err();
@@ -112,7 +130,10 @@ async fn a_model_that_never_answers_times_out_after_the_retries() {
     let e = openai(&server, settings).complete(&ping()).await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
     assert!(matches!(e, LlmError::Timeout { attempts: 2, .. }), "{e}");
-    assert_eq!(e.to_string(), "openai model gpt-test: no answer within 0.2s (2 attempts)");
+    assert_eq!(
+        e.to_string(),
+        "openai model gpt-test: no answer within 0.2s (2 attempts)"
+    );
     assert_eq!(server.calls(), 2);
 }
 
@@ -136,7 +157,9 @@ async fn an_unreachable_server_is_an_error_naming_the_url() {
     .unwrap();
     let e = provider.complete(&ping()).await.unwrap_err().to_string();
     assert!(
-        e.starts_with(&format!("openai model llama: cannot reach http://{addr}/v1/chat/completions")),
+        e.starts_with(&format!(
+            "openai model llama: cannot reach http://{addr}/v1/chat/completions"
+        )),
         "{e}"
     );
 }
@@ -162,5 +185,9 @@ async fn the_concurrency_limit_holds_requests_back() {
     for c in calls {
         c.await.unwrap().unwrap();
     }
-    assert!(started.elapsed() >= Duration::from_millis(900), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
 }

@@ -4,6 +4,7 @@ use serde_json::{Value, json};
 
 use super::fixtures::*;
 use super::mock::{MockServer, Script, Wire};
+use crate::actions::ActionSettings;
 use crate::cluster::ObjectRef;
 use crate::decide::Decider;
 use crate::decide::llm::allowed::allowed_actions;
@@ -37,7 +38,10 @@ async fn openai_request_has_the_model_the_catalog_schema_the_messages_and_the_ke
     let decision = d.decide(&incident, &context).await.unwrap().unwrap();
 
     let req = &server.requests()[0];
-    assert_eq!((req.method.as_str(), req.path.as_str()), ("POST", "/v1/chat/completions"));
+    assert_eq!(
+        (req.method.as_str(), req.path.as_str()),
+        ("POST", "/v1/chat/completions")
+    );
     assert_eq!(req.header("authorization"), Some("Bearer sk-test"));
     assert_eq!(req.header("content-type"), Some("application/json"));
     let body = &req.body;
@@ -48,27 +52,60 @@ async fn openai_request_has_the_model_the_catalog_schema_the_messages_and_the_ke
     assert_eq!(body["messages"][0]["role"], "system");
     assert_eq!(body["messages"][1]["role"], "user");
     let incident_text = body["messages"][1]["content"].as_str().unwrap();
-    for expected in ["KubePodCrashLooping", POD, "OOMKilled", "# Actions allowed for this incident"] {
-        assert!(incident_text.contains(expected), "{expected} missing from the incident prompt");
+    for expected in [
+        "KubePodCrashLooping",
+        POD,
+        "OOMKilled",
+        "# Actions allowed for this incident",
+    ] {
+        assert!(
+            incident_text.contains(expected),
+            "{expected} missing from the incident prompt"
+        );
     }
     assert_eq!(
         tool_names(&body["tools"], "/function/name"),
-        ["get_object", "list_events", "tail_logs", "describe_node", "history_stats", "similar_incidents", "choose_action"]
+        [
+            "get_object",
+            "list_events",
+            "tail_logs",
+            "describe_node",
+            "history_stats",
+            "similar_incidents",
+            "choose_action"
+        ]
     );
-    assert!(body["tools"].as_array().unwrap().iter().all(|t| t["type"] == "function"));
+    assert!(
+        body["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["type"] == "function")
+    );
     let choose = &body["tools"][6]["function"]["parameters"];
-    let allowed = allowed_actions(&PolicyConfig::default(), &incident, &context);
+    let allowed = allowed_actions(
+        &PolicyConfig::default(),
+        &ActionSettings::default(),
+        &incident,
+        &context,
+    );
     let names: Vec<&str> = allowed.iter().map(|k| k.name()).collect();
     assert_eq!(choose["properties"]["action"]["enum"], json!(names));
     let any_of = choose["properties"]["params"]["anyOf"].as_array().unwrap();
     for (schema, kind) in any_of.iter().zip(&allowed) {
         assert_eq!(schema, &params_schema(*kind), "{kind}");
     }
-    assert_eq!(choose["required"], json!(["action", "params", "confidence", "rationale"]));
+    assert_eq!(
+        choose["required"],
+        json!(["action", "params", "confidence", "rationale"])
+    );
 
     assert_eq!(decision.action_name(), "restart_pod");
     assert_eq!(decision.target, Some(ObjectRef::namespaced("Pod", "shop", POD)));
-    assert_eq!((decision.decided_by.decider.as_str(), decision.decided_by.name.as_str()), ("llm", "gpt-test"));
+    assert_eq!(
+        (decision.decided_by.decider.as_str(), decision.decided_by.name.as_str()),
+        ("llm", "gpt-test")
+    );
     assert_eq!(decision.alternatives, vec!["escalate: not needed"]);
     let usage = decision.llm.unwrap();
     assert_eq!((usage.provider.as_str(), usage.model.as_str()), ("openai", "gpt-test"));
@@ -134,7 +171,10 @@ async fn anthropic_request_and_a_tool_use_round_trip() {
         json!({"type": "tool_use", "id": "toolu_1_0", "name": "describe_node", "input": {"name": "worker-1"}})
     );
     let result = &messages[2]["content"][0];
-    assert_eq!((result["type"].as_str(), result["tool_use_id"].as_str()), (Some("tool_result"), Some("toolu_1_0")));
+    assert_eq!(
+        (result["type"].as_str(), result["tool_use_id"].as_str()),
+        (Some("tool_result"), Some("toolu_1_0"))
+    );
     let text = result["content"].as_str().unwrap();
     assert!(text.contains("node worker-1") && text.contains("<<<DATA "), "{text}");
     // investigation is still allowed after one call
