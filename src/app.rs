@@ -131,7 +131,11 @@ pub async fn memory(config: &MemoryConfig, store: Arc<SqlStore>) -> anyhow::Resu
     anyhow::ensure!(
         problems.is_empty(),
         "invalid memory config:\n{}",
-        problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
+        problems
+            .iter()
+            .map(|p| format!("  - {p}"))
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     let api_key = |env: &Option<String>, key: &str| -> Result<Option<String>, MemoryError> {
         env.as_ref()
@@ -183,7 +187,12 @@ pub async fn memory(config: &MemoryConfig, store: Arc<SqlStore>) -> anyhow::Resu
 /// Builds the executor: the cluster acted on, the HTTP notifier, the notify channels.
 pub fn executor(config: &Config, cluster: Arc<dyn Cluster>, metrics: Arc<Metrics>) -> anyhow::Result<Executor> {
     let notifier = HttpNotifier::new().context("building the notifier")?;
-    Ok(Executor::new(cluster, Arc::new(notifier), config.actions.clone(), metrics))
+    Ok(Executor::new(
+        cluster,
+        Arc::new(notifier),
+        config.actions.clone(),
+        metrics,
+    ))
 }
 
 /// Starts the background tasks of assessment on the system clock: the assessor (unless

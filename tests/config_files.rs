@@ -2,13 +2,17 @@
 //! `config/medic.yaml` is exactly the defaults, and the config embedded in the
 //! Kubernetes manifest validates.
 
-use medic::config::{load_str, Config};
+use medic::config::{Config, load_str};
 
 #[test]
 fn annotated_example_is_exactly_the_defaults() {
     let text = std::fs::read_to_string("config/medic.yaml").unwrap();
     let config = load_str(&text, "config/medic.yaml").unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(config, Config::default(), "config/medic.yaml must show the defaults as they are");
+    assert_eq!(
+        config,
+        Config::default(),
+        "config/medic.yaml must show the defaults as they are"
+    );
 }
 
 #[test]
@@ -24,5 +28,8 @@ fn kubernetes_manifest_config_validates() {
         .expect("the manifest has the medic ConfigMap");
     let embedded = cm["data"]["medic.yaml"].as_str().unwrap();
     let config = load_str(embedded, "deploy/kubernetes/medic.yaml#medic.yaml").unwrap_or_else(|e| panic!("{e}"));
-    assert!(config.policy.protected_namespaces.iter().any(|n| n == "medic"), "medic protects its own namespace");
+    assert!(
+        config.policy.protected_namespaces.iter().any(|n| n == "medic"),
+        "medic protects its own namespace"
+    );
 }

@@ -61,8 +61,16 @@ fn fix(s: &ValidScenario) -> Option<Decision> {
     let at = reference(target);
     let container = json!(fault.container);
     Some(match (fault.kind, target.kind.as_str()) {
-        (FaultKind::Oom, _) => decision("increase_resources", json!({"container": container, "memory_factor": 1.5}), at),
-        (FaultKind::CpuThrottled, _) => decision("increase_resources", json!({"container": container, "cpu_factor": 1.5}), at),
+        (FaultKind::Oom, _) => decision(
+            "increase_resources",
+            json!({"container": container, "memory_factor": 1.5}),
+            at,
+        ),
+        (FaultKind::CpuThrottled, _) => decision(
+            "increase_resources",
+            json!({"container": container, "cpu_factor": 1.5}),
+            at,
+        ),
         (FaultKind::BadRollout, _) => decision("rollback_deployment", json!({}), at),
         (FaultKind::HungProcess | FaultKind::MemoryLeak, "Pod") => decision("restart_pod", json!({}), at),
         (FaultKind::HungProcess | FaultKind::MemoryLeak, _) => decision("rollout_restart", json!({}), at),
@@ -85,9 +93,11 @@ fn wrong(s: &ValidScenario) -> Option<Decision> {
     let at = reference(target);
     Some(match fault.kind {
         FaultKind::Oom | FaultKind::CpuThrottled | FaultKind::BadRollout => decision("rollout_restart", json!({}), at),
-        FaultKind::MemoryLeak if target.kind != "Pod" => {
-            decision("increase_resources", json!({"container": fault.container, "memory_factor": 1.5}), at)
-        }
+        FaultKind::MemoryLeak if target.kind != "Pod" => decision(
+            "increase_resources",
+            json!({"container": fault.container, "memory_factor": 1.5}),
+            at,
+        ),
         FaultKind::CompromisedPod => decision("restart_pod", json!({}), at),
         _ => return None,
     })
@@ -116,7 +126,13 @@ async fn every_fault_goes_only_with_its_fix_and_the_fix_is_acceptable() {
         assert!(done.errors.is_empty(), "{name}: {:?}", done.errors);
         if resolvable {
             assert!(done.correct, "{name}: the fix {} is not acceptable", fix.action_name());
-            assert_eq!(done.resolved, Some(true), "{name}: {:?} {:?}", done.outcome, done.findings);
+            assert_eq!(
+                done.resolved,
+                Some(true),
+                "{name}: {:?} {:?}",
+                done.outcome,
+                done.findings
+            );
             let idle = run(&s, decision("escalate", json!({}), fix.target.clone().unwrap())).await;
             assert_eq!(idle.resolved, Some(false), "{name}: the fault went away by itself");
             assert!(!idle.findings.is_empty(), "{name}");
@@ -126,7 +142,11 @@ async fn every_fault_goes_only_with_its_fix_and_the_fix_is_acceptable() {
             assert_ne!(done.resolved, Some(true), "{name}: {:?}", done.outcome);
         }
     }
-    let all: std::collections::BTreeSet<_> = FaultKind::ALL.into_iter().filter(|k| *k != FaultKind::None).map(Some).collect();
+    let all: std::collections::BTreeSet<_> = FaultKind::ALL
+        .into_iter()
+        .filter(|k| *k != FaultKind::None)
+        .map(Some)
+        .collect();
     assert_eq!(kinds, all, "every fault kind has a scenario");
 }
 
@@ -140,7 +160,13 @@ async fn a_wrong_action_has_its_real_effect_and_the_fault_stays() {
         let Some(wrong) = wrong(&s) else { continue };
         let name = &s.scenario.name;
         let done = run(&s, wrong.clone()).await;
-        assert_eq!(done.outcome.as_deref(), Some("executed"), "{name}: {} {:?}", wrong.action_name(), done.errors);
+        assert_eq!(
+            done.outcome.as_deref(),
+            Some("executed"),
+            "{name}: {} {:?}",
+            wrong.action_name(),
+            done.errors
+        );
         assert_eq!(done.resolved, Some(false), "{name}: {} fixed it", wrong.action_name());
         tried += 1;
     }

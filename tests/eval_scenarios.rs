@@ -65,7 +65,10 @@ fn a_valid_scenario_loads_with_opaque_objects_logs_and_fault() {
 
 #[test]
 fn an_unknown_key_is_named_with_its_file_and_place() {
-    let p = one(&GOOD.replace("    container: api\nexpect:", "    container: api\n    colour: red\nexpect:"));
+    let p = one(&GOOD.replace(
+        "    container: api\nexpect:",
+        "    container: api\n    colour: red\nexpect:",
+    ));
     assert_eq!(p.file, "evals/scenarios/oom-api.yaml");
     assert_eq!(p.path, "cluster.fault.colour");
     assert!(p.message.contains("unknown field `colour`"), "{p}");
@@ -77,7 +80,10 @@ fn an_unknown_key_is_named_with_its_file_and_place() {
 
 #[test]
 fn an_unknown_action_is_named_with_its_index() {
-    let p = one(&GOOD.replace("acceptable: [increase_resources]", "acceptable: [increase_resources, restart_the_pod]"));
+    let p = one(&GOOD.replace(
+        "acceptable: [increase_resources]",
+        "acceptable: [increase_resources, restart_the_pod]",
+    ));
     assert_eq!(p.path, "expect.acceptable[1]");
     assert!(p.message.contains("unknown action \"restart_the_pod\""), "{p}");
     let p = one(&GOOD.replace("forbidden: [drain_node]", "forbidden: [drain]"));
@@ -108,14 +114,21 @@ fn kubernetes_yaml_that_does_not_parse_is_named_with_document_and_field() {
 fn a_fault_that_does_not_fit_its_objects_is_refused() {
     let p = one(&GOOD.replace("container: api\nexpect", "container: sidecar\nexpect"));
     assert_eq!(p.path, "cluster.fault");
-    assert!(p.message.contains("container \"sidecar\" is not in Deployment/shop/api"), "{p}");
+    assert!(
+        p.message
+            .contains("container \"sidecar\" is not in Deployment/shop/api"),
+        "{p}"
+    );
 }
 
 #[test]
 fn every_problem_of_a_file_is_reported_at_once() {
     let text = GOOD
         .replace("name: oom-api", "name: OOM_api")
-        .replace("acceptable: [increase_resources]", "acceptable: [increase_resources, reboot]")
+        .replace(
+            "acceptable: [increase_resources]",
+            "acceptable: [increase_resources, reboot]",
+        )
         .replace("shop/api-1/api:", "api-1/api:")
         .replace("alertname: KubePodCrashLooping, ", "");
     let paths: Vec<String> = problems(&text).into_iter().map(|p| p.path).collect();
@@ -135,8 +148,18 @@ fn every_problem_of_a_file_is_reported_at_once() {
 fn a_directory_reports_the_problems_of_all_its_files() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("oom-api.yaml"), GOOD).unwrap();
-    std::fs::write(dir.path().join("second.yaml"), GOOD.replace("name: oom-api", "name: second").replace("kind: oom", "kind: meltdown")).unwrap();
-    std::fs::write(dir.path().join("third.yaml"), GOOD.replace("name: oom-api", "name: third").replace("[drain_node]", "[nuke]")).unwrap();
+    std::fs::write(
+        dir.path().join("second.yaml"),
+        GOOD.replace("name: oom-api", "name: second")
+            .replace("kind: oom", "kind: meltdown"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("third.yaml"),
+        GOOD.replace("name: oom-api", "name: third")
+            .replace("[drain_node]", "[nuke]"),
+    )
+    .unwrap();
     let Err(ScenarioError::Invalid(problems)) = load_dir(dir.path()) else {
         panic!("the directory should be refused");
     };
@@ -164,7 +187,9 @@ fn the_shipped_scenarios_are_valid_and_cite_their_runbooks() {
     assert!(scenarios.len() >= 40, "{} scenarios", scenarios.len());
     for s in &scenarios {
         assert!(
-            s.scenario.description.contains("https://runbooks.prometheus-operator.dev/runbooks/"),
+            s.scenario
+                .description
+                .contains("https://runbooks.prometheus-operator.dev/runbooks/"),
             "{} cites no runbook",
             s.file.display()
         );

@@ -259,7 +259,7 @@ impl AssessmentStore for DownStore {
     async fn claim_due_assessments(&self, _: Timestamp, _: i64) -> Result<Vec<DueAssessment>, StoreError> {
         Err(StoreError::Unavailable("connection refused".into()))
     }
-    async fn save_assessment(&self, _: i64, _: &AssessmentResult) -> Result<bool, StoreError> {
+    async fn save_assessments(&self, _: &[(i64, AssessmentResult)]) -> Result<Vec<bool>, StoreError> {
         Err(StoreError::Unavailable("connection refused".into()))
     }
     async fn recurred_assessments(&self, _: i64) -> Result<Vec<DueAssessment>, StoreError> {

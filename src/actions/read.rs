@@ -115,45 +115,6 @@ pub fn kind_and_name(r: &ObjectRef) -> String {
     format!("{} {}", r.kind.kind, r.name)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn ownership_by_uid_or_by_name() {
-        let deploy = Object::new(json!({"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": "api", "namespace": "shop", "uid": "d-1"}}))
-        .unwrap();
-        let rs = |owner: Value| {
-            Object::new(json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
-                "metadata": {"name": "api-1", "namespace": "shop", "ownerReferences": [owner]}}))
-            .unwrap()
-        };
-        assert!(is_owned_by(
-            &rs(json!({"kind": "Deployment", "name": "other", "uid": "d-1"})),
-            &deploy
-        ));
-        assert!(!is_owned_by(
-            &rs(json!({"kind": "Deployment", "name": "api", "uid": "d-0"})),
-            &deploy
-        ));
-        assert!(is_owned_by(&rs(json!({"kind": "Deployment", "name": "api"})), &deploy));
-        assert!(!is_owned_by(
-            &rs(json!({"kind": "StatefulSet", "name": "api"})),
-            &deploy
-        ));
-    }
-
-    #[test]
-    fn images_of_one_or_several_containers() {
-        let one = json!({"spec": {"containers": [{"name": "api", "image": "api:1.3"}]}});
-        assert_eq!(template_images(&one), "api:1.3");
-        let two = json!({"spec": {"containers": [{"name": "api", "image": "api:1.3"}, {"name": "proxy", "image": "envoy:1"}]}});
-        assert_eq!(template_images(&two), "api=api:1.3, proxy=envoy:1");
-    }
-}
-
 /// The label every object medic creates carries (`app.kubernetes.io/managed-by: medic`).
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "medic");
 
@@ -201,4 +162,43 @@ pub fn label_value(s: &str) -> String {
         .take(63)
         .collect();
     cleaned.trim_matches(|c: char| !c.is_ascii_alphanumeric()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ownership_by_uid_or_by_name() {
+        let deploy = Object::new(json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "api", "namespace": "shop", "uid": "d-1"}}))
+        .unwrap();
+        let rs = |owner: Value| {
+            Object::new(json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                "metadata": {"name": "api-1", "namespace": "shop", "ownerReferences": [owner]}}))
+            .unwrap()
+        };
+        assert!(is_owned_by(
+            &rs(json!({"kind": "Deployment", "name": "other", "uid": "d-1"})),
+            &deploy
+        ));
+        assert!(!is_owned_by(
+            &rs(json!({"kind": "Deployment", "name": "api", "uid": "d-0"})),
+            &deploy
+        ));
+        assert!(is_owned_by(&rs(json!({"kind": "Deployment", "name": "api"})), &deploy));
+        assert!(!is_owned_by(
+            &rs(json!({"kind": "StatefulSet", "name": "api"})),
+            &deploy
+        ));
+    }
+
+    #[test]
+    fn images_of_one_or_several_containers() {
+        let one = json!({"spec": {"containers": [{"name": "api", "image": "api:1.3"}]}});
+        assert_eq!(template_images(&one), "api:1.3");
+        let two = json!({"spec": {"containers": [{"name": "api", "image": "api:1.3"}, {"name": "proxy", "image": "envoy:1"}]}});
+        assert_eq!(template_images(&two), "api=api:1.3, proxy=envoy:1");
+    }
 }

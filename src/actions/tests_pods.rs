@@ -310,13 +310,10 @@ async fn delete_stuck_pods_refusals() {
         let f = &f;
         async move { not_applicable(f.plan_on(&action("delete_stuck_pods", params), Some(&pod(name))).await).1 }
     };
-    assert_eq!(
-        on_pod("api-6b9c4-x7k2p", json!({})).await,
-        "the pod is not terminating (the margin is 60s)"
-    );
+    assert_eq!(on_pod("api-6b9c4-x7k2p", json!({})).await, "the pod is not terminating");
     assert_eq!(
         on_pod("api-6b9c4-w4x5z", json!({})).await,
-        "the pod is terminating, 30s past its deletion deadline, within the 60s margin (the margin is 60s)"
+        "the pod is terminating, 30s past its deletion deadline, within the 60s margin"
     );
     assert_eq!(
         on_pod("api-6b9c4-x7k2p", json!({"selector": "app=nothing"})).await,

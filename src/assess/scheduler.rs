@@ -86,9 +86,11 @@ impl Assessor {
                 .buffer_unordered(CONCURRENCY)
                 .collect()
                 .await;
-            for (d, result) in scored {
-                if self.store.save_assessment(d.id, &result).await? {
-                    log_scored(&d, &result, "assessment scored");
+            let results: Vec<(i64, AssessmentResult)> = scored.iter().map(|(d, r)| (d.id, r.clone())).collect();
+            let stored = self.store.save_assessments(&results).await?;
+            for ((d, result), stored) in scored.iter().zip(stored) {
+                if stored {
+                    log_scored(d, result, "assessment scored");
                     report.scored += 1;
                 } else {
                     tracing::warn!(incident = %d.incident_id, assessment = d.id, "assessment gone or taken over while scoring; score dropped");

@@ -120,9 +120,13 @@ async fn measure(store: Arc<dyn Store>, n: usize) -> anyhow::Result<(Duration, D
         if due.is_empty() {
             break;
         }
-        for d in due {
-            stored += usize::from(store.save_assessment(d.id, &fixed).await?);
-        }
+        let scores: Vec<(i64, AssessmentResult)> = due.iter().map(|d| (d.id, fixed.clone())).collect();
+        stored += store
+            .save_assessments(&scores)
+            .await?
+            .into_iter()
+            .filter(|s| *s)
+            .count();
     }
     let baseline = started.elapsed();
     anyhow::ensure!(stored == n, "the baseline stored {stored} scores, expected {n}");

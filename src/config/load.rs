@@ -230,6 +230,7 @@ fn semantic_problems(config: &Config) -> Vec<Problem> {
         action_list(format!("policy.namespaces.{ns}.allowed_actions"), &np.allowed_actions);
         action_list(format!("policy.namespaces.{ns}.denied_actions"), &np.denied_actions);
     }
+    out.extend(config.memory.problems());
     for (path, message) in crate::decide::rules::validate::validate_rules(&config.rules, "rules") {
         out.push(Problem { path, message });
     }

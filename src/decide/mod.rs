@@ -2,11 +2,12 @@
 //!
 //! A [`Decider`] reads the incident and its context and proposes a [`Decision`], or
 //! passes (`Ok(None)`) so the next decider of the [`chain::Chain`] may answer. The rules
-//! decider ([`rules`]) matches declarative playbook rules; the chain ends with `escalate`
-//! so every incident gets a decision.
+//! decider ([`rules`]) matches declarative playbook rules; the LLM decider ([`llm`]) asks
+//! a language model; the chain ends with `escalate` so every incident gets a decision.
 //!
-//! Deciders must never touch the cluster or the store, and never judge safety: the policy
-//! stage has the last word on every decision.
+//! Deciders must never change the cluster or touch the store, and never judge safety: the
+//! policy stage has the last word on every decision. The one read is the LLM decider's
+//! bounded investigation, through a read-only wrapper of the cluster.
 
 pub mod chain;
 pub mod decision;

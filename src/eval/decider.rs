@@ -170,10 +170,12 @@ impl DeciderFactory {
             source,
         })?;
         let provider: Arc<dyn LlmProvider> = match record {
-            Some(path) => Arc::new(RecordingProvider::new(provider, path).map_err(|e| DeciderError::Replay {
-                spec: label.clone(),
-                message: e.to_string(),
-            })?),
+            Some(path) => Arc::new(
+                RecordingProvider::new(provider, path).map_err(|e| DeciderError::Replay {
+                    spec: label.clone(),
+                    message: e.to_string(),
+                })?,
+            ),
             None => provider,
         };
         Ok(DeciderFactory {
@@ -235,11 +237,12 @@ impl DeciderFactory {
                     bounds: self.config.bounds.clone(),
                     cluster: Some(cluster),
                 };
-                let decider =
-                    build::decider(llm, Some(key), Some(provider.clone()), parts).map_err(|source| DeciderError::Model {
+                let decider = build::decider(llm, Some(key), Some(provider.clone()), parts).map_err(|source| {
+                    DeciderError::Model {
                         spec: self.label.clone(),
                         source,
-                    })?;
+                    }
+                })?;
                 vec![Arc::new(decider) as Arc<dyn Decider>]
             }
         };
@@ -258,7 +261,8 @@ fn replay_model(spec: &DeciderSpec, path: &Path, llm: &LlmConfig) -> Result<(Str
     let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read {}: {e}", path.display())))?;
     let mut models = BTreeSet::new();
     for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let r: Recorded = serde_json::from_str(line).map_err(|e| err(format!("{} line {}: {e}", path.display(), i + 1)))?;
+        let r: Recorded =
+            serde_json::from_str(line).map_err(|e| err(format!("{} line {}: {e}", path.display(), i + 1)))?;
         models.insert(r.model);
     }
     let recorded = match models.len() {
@@ -302,7 +306,10 @@ mod tests {
             assert_eq!(text.parse::<DeciderSpec>().unwrap().to_string(), text);
         }
         for bad in ["llm", "model:", "replay:", "rule"] {
-            assert!(bad.parse::<DeciderSpec>().unwrap_err().contains("expected `rules`"), "{bad}");
+            assert!(
+                bad.parse::<DeciderSpec>().unwrap_err().contains("expected `rules`"),
+                "{bad}"
+            );
         }
     }
 }

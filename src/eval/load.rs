@@ -18,7 +18,8 @@ use crate::cluster::sim::faults::InjectError;
 use crate::cluster::sim::{MEDIC_API_VERSION, SimCluster};
 
 /// The instant a scenario's timestamps are written relative to: when its alert fires.
-/// At run time it is moved to the present, with every timestamp of the objects.
+/// Runs happen at this instant of simulated time (the pipeline reads the context as of
+/// it), so they are the same on every machine and every day.
 pub const SCENARIO_EPOCH: &str = "2026-03-02T10:00:00Z";
 
 /// The scenario epoch as a timestamp.
@@ -126,7 +127,10 @@ pub fn load_file(path: &Path) -> Result<ValidScenario, Vec<ScenarioProblem>> {
             message: format!("cannot read: {e}"),
         }]
     })?;
-    let stem = path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
     let mut valid = parse(&text, &shown, Some(&stem))?;
     valid.file = path.to_path_buf();
     Ok(valid)
@@ -146,8 +150,8 @@ pub fn parse(text: &str, file: &str, stem: Option<&str>) -> Result<ValidScenario
             format!("a scenario file holds exactly one YAML document, found {documents}"),
         )]);
     }
-    let scenario: Scenario = serde_path_to_error::deserialize(serde_yaml_ng::Deserializer::from_str(text))
-        .map_err(|e| {
+    let scenario: Scenario =
+        serde_path_to_error::deserialize(serde_yaml_ng::Deserializer::from_str(text)).map_err(|e| {
             let path = e.path().to_string();
             let path = if path == "." { "$".to_string() } else { path };
             vec![problem(&path, e.into_inner().to_string())]

@@ -119,7 +119,11 @@ pub fn percentile(values: &[f64], p: f64) -> f64 {
 pub fn score(decider: &str, runs: &[RunRecord]) -> DeciderMetrics {
     let mine: Vec<&RunRecord> = runs.iter().filter(|r| r.decider == decider).collect();
     let scenarios: BTreeSet<&str> = mine.iter().map(|r| r.scenario.as_str()).collect();
-    let latencies: Vec<f64> = mine.iter().filter(|r| r.action.is_some()).map(|r| r.latency_ms).collect();
+    let latencies: Vec<f64> = mine
+        .iter()
+        .filter(|r| r.action.is_some())
+        .map(|r| r.latency_ms)
+        .collect();
     let count = |f: fn(&RunRecord) -> bool| mine.iter().filter(|r| f(r)).count();
     let mut tags: BTreeMap<String, Vec<&RunRecord>> = BTreeMap::new();
     for r in &mine {

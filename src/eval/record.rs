@@ -114,7 +114,12 @@ impl RunRecord {
         let decision = &evaluation.decision;
         let kind = decision.action.kind();
         let verdict = &evaluation.verdict;
-        let failed_check = |names: &[&str]| verdict.checks.iter().any(|c| !c.passed && names.contains(&c.name.as_str()));
+        let failed_check = |names: &[&str]| {
+            verdict
+                .checks
+                .iter()
+                .any(|c| !c.passed && names.contains(&c.name.as_str()))
+        };
         let plan_failed = failed_check(&["plan", "parameter_bounds"]);
         let usage = decision.llm.as_ref();
         let mut errors: Vec<String> = decider_failures(decision);
@@ -139,7 +144,8 @@ impl RunRecord {
             policy_blocked: kind.mutates() && verdict.kind != VerdictKind::Allow && !plan_failed,
             approved: false,
             plan_failed,
-            parse_failed: usage.is_some_and(|u| !u.rejected_answers.is_empty()) || !decider_failures(decision).is_empty(),
+            parse_failed: usage.is_some_and(|u| !u.rejected_answers.is_empty())
+                || !decider_failures(decision).is_empty(),
             outcome: Some(evaluation.outcome.status.as_str().to_string()),
             resolved: None,
             resolvable: resolvable(scenario),

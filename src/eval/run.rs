@@ -1,7 +1,8 @@
 //! Running one scenario with one decider: load its objects into a fresh simulated
-//! cluster with the fault injected, run the pipeline on its alert in execute mode (the
-//! simulated cluster is the only thing ever acted on), let simulated time pass the
-//! action's stabilization window, and judge the fault.
+//! cluster with the fault injected and its clock at the scenario's epoch, run the
+//! pipeline on its alert in execute mode as of that instant (the simulated cluster is the
+//! only thing ever acted on), let simulated time pass the action's stabilization window,
+//! and judge the fault.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -9,7 +10,7 @@ use std::time::Instant;
 use jiff::{SignedDuration, Timestamp};
 
 use super::decider::DeciderFactory;
-use super::load::ValidScenario;
+use super::load::{ValidScenario, epoch};
 use super::record::RunRecord;
 use super::sandbox::{Sandbox, Silent};
 use crate::cluster::Cluster;
@@ -17,8 +18,8 @@ use crate::cluster::sim::SimCluster;
 use crate::config::Config;
 use crate::decide::llm::LlmConfig;
 use crate::execute::{self, Executor, Notifier};
-use crate::incident::alertmanager::{Alert, WebhookBody};
 use crate::incident::Incident;
+use crate::incident::alertmanager::{Alert, WebhookBody};
 use crate::memory::MemoryConfig;
 use crate::policy::{Mode, Verdict, VerdictKind};
 use crate::web::metrics::Metrics;
@@ -55,7 +56,9 @@ impl Harness {
     pub async fn run(&self, scenario: &ValidScenario, factory: &DeciderFactory, repetition: u32) -> RunRecord {
         let label = factory.label().to_string();
         let failed = |e: String| RunRecord::failed(scenario, &label, repetition, e);
-        let t0 = Timestamp::from_second(Timestamp::now().as_second()).unwrap_or_else(|_| Timestamp::now());
+        // The simulated clock stands at the scenario's epoch, so a run reads the same
+        // objects, names and timestamps every time (recorded model answers replay).
+        let t0 = epoch();
         let faults: Vec<_> = scenario.scenario.cluster.fault.iter().cloned().collect();
         let sim = match SimCluster::with_faults(&scenario.fixture, t0, &faults) {
             Ok(s) => Arc::new(s.with_source(scenario.file.display().to_string())),
@@ -82,7 +85,7 @@ impl Harness {
 
         let incident = incident(scenario, t0);
         let started = Instant::now();
-        let evaluation = pipeline.evaluate(&incident).await;
+        let evaluation = pipeline.evaluate_at(&incident, None, t0).await;
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         let mut record = RunRecord::of(scenario, &label, repetition, &evaluation, latency_ms);
 

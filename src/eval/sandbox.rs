@@ -11,7 +11,7 @@ use k8s_openapi::api::core::v1::Event;
 use crate::actions::settings::NotifyChannel;
 use crate::cluster::sim::SimCluster;
 use crate::cluster::{Cluster, ClusterError, Kind, Object, ObjectRef, Operation, OperationResult};
-use crate::execute::notifier::{Message, NotifyError, Notifier};
+use crate::execute::notifier::{Message, Notifier, NotifyError};
 
 /// The simulated cluster of one run, as the pipeline sees it.
 pub struct Sandbox(pub Arc<SimCluster>);

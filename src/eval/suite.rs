@@ -84,7 +84,12 @@ pub async fn evaluate(config: &Config, options: &Options) -> Result<Report, Eval
 }
 
 /// Runs validated scenarios with every decider, `repeat` times each, into a report.
-pub async fn run_suite(config: &Config, scenarios: &[ValidScenario], factories: &[DeciderFactory], repeat: u32) -> Report {
+pub async fn run_suite(
+    config: &Config,
+    scenarios: &[ValidScenario],
+    factories: &[DeciderFactory],
+    repeat: u32,
+) -> Report {
     let started = Instant::now();
     let harness = Harness::new(config);
     let repeat = repeat.max(1);

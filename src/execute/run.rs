@@ -53,7 +53,13 @@ pub async fn execute(executor: &Executor, incident: &Incident, verdict: &Verdict
             }
         }
     } else if plan.is_noop() {
-        OutcomeStatus::Planned
+        // Nothing to apply. A plan whose artifacts are its result (collect_diagnostics)
+        // has done its work by being made; anything else stays a plan.
+        if plan.artifacts.is_empty() {
+            OutcomeStatus::Planned
+        } else {
+            OutcomeStatus::Executed
+        }
     } else {
         for op in &plan.operations {
             match run.apply(op).await {
@@ -123,7 +129,8 @@ impl Run<'_> {
         match answer {
             Ok(result) => {
                 self.record_event(op, &result).await;
-                Ok(format!("{}: {}", op.describe(), result.message))
+                let output = result.output.as_deref().map(|o| format!("\n{o}")).unwrap_or_default();
+                Ok(format!("{}: {}{output}", op.describe(), result.message))
             }
             Err(e) => Err(format!("{}: {e}{}", op.describe(), hint(&e))),
         }

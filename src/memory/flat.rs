@@ -171,7 +171,8 @@ impl FlatVectors {
             .into_iter()
             .map(|Reverse(s)| Hit {
                 id: self.ids[s.slot].clone(),
-                score: s.score,
+                // Rounding can push the cosine of a row with itself a hair past 1.
+                score: s.score.clamp(-1.0, 1.0),
                 payload: self.payloads[s.slot].clone(),
             })
             .collect();

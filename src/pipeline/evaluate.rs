@@ -38,7 +38,8 @@ pub struct Pipeline {
     pub metrics: Arc<Metrics>,
     /// Similar-incident retrieval: past incidents go into the context, decided ones are
     /// indexed. `None` (no store, as in `medic recommend`): no retrieval.
-    pub memory: Option<Arc<Memory>>,    /// Carries out allowed plans (the same cluster, notifier, channels).
+    pub memory: Option<Arc<Memory>>,
+    /// Carries out allowed plans (the same cluster, notifier, channels).
     pub executor: Arc<execute::Executor>,
     /// When executed actions are assessed, and how history feeds back into decisions.
     pub assessment: AssessmentConfig,
@@ -92,7 +93,7 @@ impl Pipeline {
     /// the history window), so that an evaluation on a simulated cluster whose clock is
     /// not the system's reads its context exactly.
     pub async fn evaluate_at(&self, incident: &Incident, history: Option<&dyn Store>, now: Timestamp) -> Evaluation {
-        let mut context = context::gather_at(self.cluster.as_ref(), incident, &self.limits, now).await;
+        let mut context = context::gather::gather_at(self.cluster.as_ref(), incident, &self.limits, now).await;
         if let Some(memory) = &self.memory {
             memory.recall_into(incident, &mut context).await;
         }

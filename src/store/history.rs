@@ -45,9 +45,10 @@ pub trait AssessmentStore: Send + Sync {
     /// within the window.
     async fn claim_due_assessments(&self, now: Timestamp, limit: i64) -> Result<Vec<DueAssessment>, StoreError>;
 
-    /// Stores the score of a claimed assessment; `false` when it is no longer `scoring`
-    /// (it was purged, or another assessor took it over after the lease and scored it).
-    async fn save_assessment(&self, id: i64, result: &AssessmentResult) -> Result<bool, StoreError>;
+    /// Stores the scores of claimed assessments, given by id, in one transaction; for each,
+    /// `false` when it is no longer `scoring` (it was purged, or another assessor took it
+    /// over after the lease and scored it).
+    async fn save_assessments(&self, scored: &[(i64, AssessmentResult)]) -> Result<Vec<bool>, StoreError>;
 
     /// Provisionally scored assessments whose alert has recurred since (up to `limit`),
     /// with the recurrence, to be revised.

@@ -2,7 +2,7 @@
 //! metrics.
 //!
 //! [`app`] builds the router from an [`AppState`] (so tests drive it with `oneshot`
-//! without a socket); [`serve`] binds it and shuts down gracefully on SIGTERM/SIGINT.
+//! without a socket); [`serve()`] binds it and shuts down gracefully on SIGTERM/SIGINT.
 //! Handlers are thin: they parse, call the store or the pipeline, and map errors
 //! through [`error::ApiError`]. The webhook answers 200 only after the alerts are
 //! committed to the store.

@@ -10,7 +10,7 @@ use super::super::diff;
 use super::super::plan::{Plan, PlanInput};
 use super::super::read::not_applicable;
 use super::super::{ActionError, ActionKind, TaintEffect, TaintNode};
-use super::{is_finished, is_terminating, names, node_of, pods_on};
+use super::{is_finished, is_terminating, names, node_of, pod_name, pods_on};
 use crate::cluster::{Object, ObjectRef, Operation, PatchBody};
 
 /// Plans `taint_node`: a JSON patch that tests the node's resourceVersion and appends the
@@ -84,17 +84,16 @@ async fn effect_notes(p: &TaintNode, node: &Object, input: &PlanInput<'_>) -> Re
         )],
         TaintEffect::NoExecute => {
             let pods = pods_on(input.cluster, node.name()).await?;
-            let running: Vec<&Object> = pods.iter().filter(|p| !is_finished(p) && !is_terminating(p)).collect();
+            let running: Vec<&Object> = pods
+                .iter()
+                .filter(|pod| !is_finished(pod) && !is_terminating(pod))
+                .collect();
             let mut evicted = Vec::new();
             let mut later = Vec::new();
             for pod in running {
                 match tolerance(pod, p) {
                     Tolerance::None => evicted.push(pod),
-                    Tolerance::For(seconds) => later.push(format!(
-                        "{}/{} ({seconds}s)",
-                        pod.namespace().unwrap_or_default(),
-                        pod.name()
-                    )),
+                    Tolerance::For(seconds) => later.push(format!("{} ({seconds}s)", pod_name(pod))),
                     Tolerance::Always => {}
                 }
             }
@@ -103,7 +102,7 @@ async fn effect_notes(p: &TaintNode, node: &Object, input: &PlanInput<'_>) -> Re
                 notes.push("no pod running on the node lacks a toleration for it: none is evicted now".into());
             } else {
                 notes.push(format!(
-                    "NoExecute: the pods on the node without a toleration for it are evicted (their controllers recreate them elsewhere): {}",
+                    "NoExecute: the pods running on the node without a toleration for it are evicted now: {}",
                     names(&evicted)
                 ));
             }

@@ -60,7 +60,7 @@ pub async fn plan_delete_stuck_pods_at(
         .collect();
     if stuck.is_empty() {
         let reason = match (checked.as_slice(), of.as_deref()) {
-            ([(_, c)], None) => format!("the pod is {} (the margin is {margin}s)", c.text()),
+            ([(_, c)], None) => format!("the pod is {}", c.text()),
             ([], Some(of)) => format!("there is no pod {of}"),
             (all, of) => {
                 let each: Vec<String> = all

@@ -149,8 +149,8 @@ async fn no_execute_says_which_pods_go_and_the_sim_evicts_them() {
         plan.notes,
         [
             format!(
-                "NoExecute: the pods on the node without a toleration for it are evicted (their controllers recreate them \
-                 elsewhere): {exporter}, shop/api-6b9c4-q9m4t, shop/api-6b9c4-x7k2p"
+                "NoExecute: the pods running on the node without a toleration for it are evicted now: {exporter}, \
+                 shop/api-6b9c4-q9m4t, shop/api-6b9c4-x7k2p"
             ),
             "pods tolerating it for a limited time are evicted when their tolerationSeconds run out: shop/cache-7d-m2m5z (300s)"
                 .to_string(),

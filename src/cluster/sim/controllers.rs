@@ -924,7 +924,14 @@ fn create_pod(
     });
     if let Err(message) = super::faults::admit(store, &pod) {
         let component = format!("{}-controller", owner.kind().kind.to_ascii_lowercase());
-        record_event(store, owner, "Warning", "FailedCreate", &format!("Error creating: {message}"), &component);
+        record_event(
+            store,
+            owner,
+            "Warning",
+            "FailedCreate",
+            &format!("Error creating: {message}"),
+            &component,
+        );
         return;
     }
     let placement = match node {
@@ -1180,9 +1187,7 @@ fn evict_for_no_execute(store: &mut Store) -> bool {
         .filter(|p| !terminating(p) && !matches!(str_at(&p.0, "/status/phase"), Some("Succeeded" | "Failed")))
         .filter(|p| {
             let node = str_at(&p.0, "/spec/nodeName").unwrap_or_default();
-            tainted
-                .get(node)
-                .is_some_and(|n| no_execute_untolerated(&p.0, n, &[]))
+            tainted.get(node).is_some_and(|n| no_execute_untolerated(&p.0, n, &[]))
         })
         .cloned()
         .collect();

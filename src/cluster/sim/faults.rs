@@ -44,9 +44,9 @@ mod tests;
 
 use jiff::Timestamp;
 
+pub(super) use limits::admit;
 pub use report::FaultReport;
 pub use spec::{Fault, FaultError, FaultKind, FaultTarget};
-pub(super) use limits::admit;
 pub(super) use state::{FaultState, arm};
 pub(super) use sync::{elapse, on_pod_created, sync};
 

@@ -343,25 +343,30 @@ impl LlmDecider {
                 }
             }
 
+            // A valid answer ends the conversation, whatever else the model asked for.
+            let mut rejections: Vec<(String, String)> = Vec::new();
+            for call in response.tool_calls.iter().filter(|c| c.name == CHOOSE_ACTION) {
+                match self.check(&conv, &conv.restore(&call.arguments)) {
+                    Ok(a) => return Ok(self.finish(a, usage, started)),
+                    Err(e) => rejections.push((call.id.clone(), e)),
+                }
+            }
             messages.push(Message::Assistant {
                 content: response.text.clone(),
                 tool_calls: response.tool_calls.clone(),
             });
-            let mut answer = None;
-            let mut rejection = None;
             for call in &response.tool_calls {
                 if call.name == CHOOSE_ACTION {
-                    match self.check(&conv, &conv.restore(&call.arguments)) {
-                        Ok(a) => answer = answer.or(Some(a)),
-                        Err(e) => {
-                            messages.push(Message::Tool {
-                                call_id: call.id.clone(),
-                                name: call.name.clone(),
-                                content: self.validation_error(&conv, &e)?,
-                            });
-                            rejection = Some(e);
-                        }
-                    }
+                    let error = rejections
+                        .iter()
+                        .find(|(id, _)| *id == call.id)
+                        .map(|(_, e)| e.clone())
+                        .unwrap_or_default();
+                    messages.push(Message::Tool {
+                        call_id: call.id.clone(),
+                        name: call.name.clone(),
+                        content: self.validation_error(&conv, &error)?,
+                    });
                     continue;
                 }
                 let content = if calls_made >= self.settings.max_tool_calls {
@@ -388,11 +393,9 @@ impl LlmDecider {
                     content,
                 });
             }
-            if let Some(a) = answer {
-                return Ok(self.finish(a, usage, started));
-            }
-            if let Some(e) = rejection {
-                self.rejected(&mut usage, e)?;
+            if !rejections.is_empty() {
+                let errors: Vec<String> = rejections.into_iter().map(|(_, e)| e).collect();
+                self.rejected(&mut usage, errors.join("; "))?;
             }
         }
         Err(format!(

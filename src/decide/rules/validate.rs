@@ -287,7 +287,7 @@ mod tests {
   alternatives:
     - {action: rollout_restart, params: {reason: "{{ labels.pod }}"}}
     - {action: escalate, params: {reason: "{{ pod }}"}}
-    - {action: drain_node}
+    - {action: reboot_cluster}
 "#,
         );
         assert!(has(&p, "rules[0].match.labels_regex.pod", "\"api-(\""), "{p:?}");
@@ -308,7 +308,10 @@ mod tests {
             ),
             "{p:?}"
         );
-        assert!(has(&p, "rules[0].alternatives[2].action", "\"drain_node\""), "{p:?}");
+        assert!(
+            has(&p, "rules[0].alternatives[2].action", "\"reboot_cluster\""),
+            "{p:?}"
+        );
         assert_eq!(p.len(), 6, "{p:?}");
     }
 

@@ -29,7 +29,13 @@ pub fn svg(deciders: &[DeciderMetrics]) -> String {
     let cost: Vec<f64> = deciders.iter().map(|d| d.cost_usd).collect();
     let latency: Vec<f64> = deciders.iter().map(|d| d.latency_p50_ms).collect();
     out.push_str(&panel(0.0, "Accuracy vs. total cost (USD)", &cost, deciders, dollars));
-    out.push_str(&panel(PANEL_W, "Accuracy vs. median latency (ms)", &latency, deciders, millis));
+    out.push_str(&panel(
+        PANEL_W,
+        "Accuracy vs. median latency (ms)",
+        &latency,
+        deciders,
+        millis,
+    ));
     for (i, d) in deciders.iter().enumerate() {
         let x = 24.0 + (i % 3) as f64 * (width - 48.0) / 3.0;
         let y = PANEL_H + 16.0 + (i / 3) as f64 * 22.0;

@@ -134,7 +134,11 @@ pub fn render(report: &Report) -> String {
                         class(first),
                         escape(&first.rationale),
                         escape(&cells.join(" / ")),
-                        if detail.is_empty() { String::new() } else { format!("<br><small>{detail}</small>") }
+                        if detail.is_empty() {
+                            String::new()
+                        } else {
+                            format!("<br><small>{detail}</small>")
+                        }
                     ));
                 }
                 None => out.push_str("<td>–</td>"),

@@ -62,8 +62,16 @@ pub fn render(report: &Report) -> String {
         .map(|(scenario, runs)| {
             let mut row = vec![scenario.to_string()];
             for m in &report.deciders {
-                let cells: Vec<String> = runs.iter().filter(|r| r.decider == m.decider).map(|r| run_cell(r)).collect();
-                row.push(if cells.is_empty() { "–".into() } else { cells.join(" / ") });
+                let cells: Vec<String> = runs
+                    .iter()
+                    .filter(|r| r.decider == m.decider)
+                    .map(|r| run_cell(r))
+                    .collect();
+                row.push(if cells.is_empty() {
+                    "–".into()
+                } else {
+                    cells.join(" / ")
+                });
             }
             row
         })

@@ -18,7 +18,15 @@ pub fn text(header: &[&str], rows: &[Vec<String>]) -> String {
         padded.join("  ").trim_end().to_string() + "\n"
     };
     let mut out = line(header.to_vec());
-    out.push_str(&line(widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().iter().map(String::as_str).collect()));
+    out.push_str(&line(
+        widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str)
+            .collect(),
+    ));
     for row in rows {
         out.push_str(&line(row.iter().map(String::as_str).collect()));
     }
@@ -28,10 +36,16 @@ pub fn text(header: &[&str], rows: &[Vec<String>]) -> String {
 /// A GitHub-flavoured Markdown table (pipes in cells escaped).
 pub fn markdown(header: &[&str], rows: &[Vec<String>]) -> String {
     let cell = |c: &str| c.replace('|', "\\|").replace('\n', " ");
-    let mut out = format!("| {} |\n", header.iter().map(|h| cell(h)).collect::<Vec<_>>().join(" | "));
+    let mut out = format!(
+        "| {} |\n",
+        header.iter().map(|h| cell(h)).collect::<Vec<_>>().join(" | ")
+    );
     out.push_str(&format!("|{}\n", " --- |".repeat(header.len())));
     for row in rows {
-        out.push_str(&format!("| {} |\n", row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")));
+        out.push_str(&format!(
+            "| {} |\n",
+            row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | ")
+        ));
     }
     out
 }

@@ -41,7 +41,9 @@ pub fn render(report: &Report) -> String {
     let misses: Vec<Vec<String>> = report
         .runs
         .iter()
-        .filter(|r| !r.correct || r.unsafe_proposal || (r.resolvable && r.resolved != Some(true)) || !r.errors.is_empty())
+        .filter(|r| {
+            !r.correct || r.unsafe_proposal || (r.resolvable && r.resolved != Some(true)) || !r.errors.is_empty()
+        })
         .map(|r| {
             let why = r
                 .errors
@@ -54,7 +56,10 @@ pub fn render(report: &Report) -> String {
         .collect();
     if !misses.is_empty() {
         out.push_str(&format!("\nruns to look at ({})\n", misses.len()));
-        out.push_str(&text(&["scenario", "decider", "answer", "first finding or error"], &misses));
+        out.push_str(&text(
+            &["scenario", "decider", "answer", "first finding or error"],
+            &misses,
+        ));
     }
     out
 }

@@ -26,7 +26,11 @@ fn run(decider: &str, scenario: &str, action: &str, correct: bool, unsafe_propos
         outcome: Some("executed".into()),
         resolved: Some(correct),
         resolvable: true,
-        findings: if correct { vec![] } else { vec!["pod api-1: still <broken>".into()] },
+        findings: if correct {
+            vec![]
+        } else {
+            vec!["pod api-1: still <broken>".into()]
+        },
         latency_ms: 12.0,
         tokens_in: if decider == "rules" { 0 } else { 1200 },
         tokens_out: if decider == "rules" { 0 } else { 80 },
@@ -59,7 +63,10 @@ pub(crate) fn sample() -> Report {
 #[test]
 fn terminal_lists_deciders_tags_and_misses() {
     let text = render_terminal(&sample());
-    assert!(text.starts_with("medic eval: 2 scenarios × 2 decider(s) × 1 repetition(s)"), "{text}");
+    assert!(
+        text.starts_with("medic eval: 2 scenarios × 2 decider(s) × 1 repetition(s)"),
+        "{text}"
+    );
     assert!(text.contains("rules             50.0%"), "{text}");
     assert!(text.contains("by tag"));
     assert!(text.contains("drain_node (UNSAFE, unresolved)"), "{text}");
@@ -71,7 +78,10 @@ fn markdown_has_tables_with_escaped_pipes() {
     let md = render_markdown(&sample());
     assert!(md.contains("| decider | accuracy |"));
     assert!(md.contains("| model:small\\|fast | 100.0% |"), "{md}");
-    assert!(md.contains("| node-down | drain_node (UNSAFE, unresolved) | cordon_node (ok, resolved) |"), "{md}");
+    assert!(
+        md.contains("| node-down | drain_node (UNSAFE, unresolved) | cordon_node (ok, resolved) |"),
+        "{md}"
+    );
 }
 
 #[test]
@@ -79,7 +89,11 @@ fn html_is_self_contained_escaped_and_has_the_chart() {
     let html = render_html(&sample());
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""));
-    assert_eq!(html.matches("<circle").count(), 4, "one point per decider in each of the two panels");
+    assert_eq!(
+        html.matches("<circle").count(),
+        4,
+        "one point per decider in each of the two panels"
+    );
     assert!(html.contains("Accuracy vs. total cost (USD)") && html.contains("Accuracy vs. median latency (ms)"));
     for external in ["<script", "src=", "href=", "@import", "url("] {
         assert!(!html.contains(external), "{external} in the page");
@@ -100,6 +114,10 @@ fn write_all_writes_the_three_files() {
     assert_eq!(names, ["report.json", "report.md", "report.html"]);
     let back: Report = serde_json::from_str(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
     assert_eq!(back, sample());
-    let by_tag: BTreeMap<String, usize> = back.deciders[0].by_tag.iter().map(|(k, v)| (k.clone(), v.runs)).collect();
+    let by_tag: BTreeMap<String, usize> = back.deciders[0]
+        .by_tag
+        .iter()
+        .map(|(k, v)| (k.clone(), v.runs))
+        .collect();
     assert_eq!(by_tag["pods"], 2);
 }

@@ -28,28 +28,56 @@ pub(crate) const ASSESSMENT_COLUMNS: &str = "a.state AS assessment_state, a.subj
      a.due_at_ms, a.recurrence_until_ms, a.baseline_json, a.score, a.components_json, a.evidence_json, \
      a.scored_at_ms, a.revisions";
 
-/// Whether incident `r` is a recurrence of incident `i` for the assessment aliased `a`:
-/// a new incident (not a resolved one never seen firing) received after the action and
-/// within the window, with the same fingerprint, or the same alertname on the same
-/// target or workload.
-fn recurrence_match(a: &str) -> String {
+/// The conditions on a recurrence candidate `r` of incident `i`, for the assessment
+/// aliased `a`: another incident (not a resolved one never seen firing) received after
+/// the action and within the window.
+fn in_window(a: &str) -> String {
     format!(
         "r.id <> i.id AND r.state <> 'ignored' AND r.received_at_ms > {a}.executed_at_ms \
-         AND r.received_at_ms <= {a}.recurrence_until_ms \
-         AND (r.fingerprint = i.fingerprint OR (r.alertname = i.alertname AND r.namespace = i.namespace \
-         AND (r.target_name = i.target_name OR r.target_name = i.workload_name \
-         OR r.workload_name = i.workload_name OR r.workload_name = i.target_name)))"
+         AND r.received_at_ms <= {a}.recurrence_until_ms"
     )
 }
 
-/// The columns of a [`DueAssessment`], from `assessments a JOIN incidents i JOIN decisions d`.
+/// A recurrence with the same fingerprint (found through the fingerprint index).
+fn same_fingerprint(a: &str) -> String {
+    format!("r.fingerprint = i.fingerprint AND {}", in_window(a))
+}
+
+/// A recurrence of the same alertname on the same target or workload (found through the
+/// alertname index, by time).
+fn same_target(a: &str) -> String {
+    format!(
+        "r.alertname = i.alertname AND {} AND r.namespace = i.namespace \
+         AND (r.target_name = i.target_name OR r.target_name = i.workload_name \
+         OR r.workload_name = i.workload_name OR r.workload_name = i.target_name)",
+        in_window(a)
+    )
+}
+
+/// Whether the incident `i` of the assessment aliased `a` has recurred. Two index-friendly
+/// `EXISTS` rather than one `OR`, which planners turn into scans.
+fn recurred(a: &str) -> String {
+    format!(
+        "(EXISTS (SELECT 1 FROM incidents r WHERE {}) OR EXISTS (SELECT 1 FROM incidents r WHERE {}))",
+        same_fingerprint(a),
+        same_target(a)
+    )
+}
+
+/// The columns of a [`DueAssessment`], from `assessments a JOIN incidents i JOIN decisions d`:
+/// the first recurrence of each kind, the earlier of which [`due`] keeps.
 fn due_columns() -> String {
-    let matching = recurrence_match("a");
+    let first = |matching: String, name: &str| {
+        format!(
+            "(SELECT r.id FROM incidents r WHERE {matching} ORDER BY r.received_at_ms, r.id LIMIT 1) AS {name}_id, \
+             (SELECT MIN(r.received_at_ms) FROM incidents r WHERE {matching}) AS {name}_at_ms"
+        )
+    };
     format!(
         "a.id AS assessment_id, a.incident_id, i.alertname, i.fingerprint, d.action, i.resolved_at_ms, \
-         {ASSESSMENT_COLUMNS}, \
-         (SELECT r.id FROM incidents r WHERE {matching} ORDER BY r.received_at_ms, r.id LIMIT 1) AS recurrence_id, \
-         (SELECT MIN(r.received_at_ms) FROM incidents r WHERE {matching}) AS recurrence_at_ms"
+         {ASSESSMENT_COLUMNS}, {}, {}",
+        first(same_fingerprint("a"), "fingerprint_recurrence"),
+        first(same_target("a"), "target_recurrence")
     )
 }
 
@@ -136,13 +164,22 @@ fn due(row: &AnyRow) -> Result<DueAssessment, StoreError> {
         id: name.clone(),
         message: "column assessment_state: unexpected NULL".into(),
     })?;
-    let recurrence = match r.opt_text("recurrence_id")? {
-        Some(incident_id) => Some(Recurrence {
+    let mut recurrence: Option<Recurrence> = None;
+    for kind in ["fingerprint_recurrence", "target_recurrence"] {
+        let Some(incident_id) = r.opt_text(&format!("{kind}_id"))? else {
+            continue;
+        };
+        let found = Recurrence {
             incident_id,
-            received_at: r.timestamp("recurrence_at_ms")?,
-        }),
-        None => None,
-    };
+            received_at: r.timestamp(&format!("{kind}_at_ms"))?,
+        };
+        let earlier = recurrence
+            .as_ref()
+            .is_none_or(|known| (found.received_at, &found.incident_id) < (known.received_at, &known.incident_id));
+        if earlier {
+            recurrence = Some(found);
+        }
+    }
     Ok(DueAssessment {
         id,
         incident_id: r.text("incident_id")?,
@@ -186,30 +223,38 @@ impl AssessmentStore for SqlStore {
         rows.iter().map(due).collect()
     }
 
-    async fn save_assessment(&self, id: i64, result: &AssessmentResult) -> Result<bool, StoreError> {
-        let what = format!("storing the score of assessment {id}");
-        let done = sqlx::query(
-            "UPDATE assessments SET state = $2, score = $3, components_json = $4, evidence_json = $5, \
-             scored_at_ms = $6, claim_token = NULL WHERE id = $1 AND state = 'scoring'",
-        )
-        .bind(id)
-        .bind(result.state.as_str())
-        .bind(result.score)
-        .bind(to_json("the components", &result.components)?)
-        .bind(to_json("the evidence", &result.evidence)?)
-        .bind(millis(result.scored_at))
-        .execute(&self.pool)
-        .await
-        .map_err(|e| classify(&what, e))?;
-        Ok(done.rows_affected() == 1)
+    async fn save_assessments(&self, scored: &[(i64, AssessmentResult)]) -> Result<Vec<bool>, StoreError> {
+        if scored.is_empty() {
+            return Ok(Vec::new());
+        }
+        let what = format!("storing {} assessment scores", scored.len());
+        let mut tx = self.begin(&what).await?;
+        let mut stored = Vec::with_capacity(scored.len());
+        for (id, result) in scored {
+            let done = sqlx::query(
+                "UPDATE assessments SET state = $2, score = $3, components_json = $4, evidence_json = $5, \
+                 scored_at_ms = $6, claim_token = NULL WHERE id = $1 AND state = 'scoring'",
+            )
+            .bind(id)
+            .bind(result.state.as_str())
+            .bind(result.score)
+            .bind(to_json("the components", &result.components)?)
+            .bind(to_json("the evidence", &result.evidence)?)
+            .bind(millis(result.scored_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| classify(&format!("storing the score of assessment {id}"), e))?;
+            stored.push(done.rows_affected() == 1);
+        }
+        tx.commit().await.map_err(|e| classify(&what, e))?;
+        Ok(stored)
     }
 
     async fn recurred_assessments(&self, limit: i64) -> Result<Vec<DueAssessment>, StoreError> {
         let select = format!(
-            "SELECT {} {DUE_FROM} WHERE a.state = 'provisional' \
-             AND EXISTS (SELECT 1 FROM incidents r WHERE {}) ORDER BY a.id LIMIT $1",
+            "SELECT {} {DUE_FROM} WHERE a.state = 'provisional' AND {} ORDER BY a.id LIMIT $1",
             due_columns(),
-            recurrence_match("a")
+            recurred("a")
         );
         let rows = sqlx::query(AssertSqlSafe(select))
             .bind(limit.max(0))
@@ -242,9 +287,8 @@ impl AssessmentStore for SqlStore {
     async fn finalize_assessments(&self, now: Timestamp) -> Result<u64, StoreError> {
         let sql = format!(
             "UPDATE assessments SET state = 'final' WHERE state = 'provisional' AND recurrence_until_ms <= $1 \
-             AND NOT EXISTS (SELECT 1 FROM incidents i JOIN incidents r ON {} \
-             WHERE i.id = assessments.incident_id)",
-            recurrence_match("assessments")
+             AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.id = assessments.incident_id AND {})",
+            recurred("assessments")
         );
         let done = sqlx::query(AssertSqlSafe(sql))
             .bind(millis(now))

@@ -20,6 +20,11 @@ on_both_backends!(
     provisional_scores_are_finalized_after_the_window,
 );
 
+/// Stores one score, saying whether it was taken.
+async fn saved(store: &dyn Store, id: i64, result: &AssessmentResult) -> bool {
+    store.save_assessments(&[(id, result.clone())]).await.unwrap() == [true]
+}
+
 async fn history_of_a_workload_and_of_an_alertname(db: &TestDb) {
     let store = db.store.as_ref();
     let crash = firing("KubePodCrashLooping", "fp-1", "shop", "api-pod-1", t(0));
@@ -321,10 +326,10 @@ async fn due_assessments_are_claimed_once(db: &TestDb) {
         scored_at: t(450),
     };
     for d in &all {
-        assert!(store.save_assessment(d.id, &result).await.unwrap());
+        assert!(saved(store.as_ref(), d.id, &result).await);
     }
     assert!(
-        !store.save_assessment(all[0].id, &result).await.unwrap(),
+        !saved(store.as_ref(), all[0].id, &result).await,
         "only a claimed assessment takes a score"
     );
     let later = store.claim_due_assessments(t(700), 1).await.unwrap();
@@ -388,7 +393,7 @@ async fn recurrence_by_fingerprint_or_by_workload(db: &TestDb) {
         evidence: vec![],
         scored_at: t(400),
     };
-    assert!(store.save_assessment(due[0].id, &result).await.unwrap());
+    assert!(saved(store, due[0].id, &result).await);
     let recurred = store.recurred_assessments(10).await.unwrap();
     assert_eq!(recurred.len(), 1);
     let r = recurred[0].recurrence.as_ref().unwrap();
@@ -454,7 +459,7 @@ async fn provisional_scores_are_finalized_after_the_window(db: &TestDb) {
             evidence: vec![],
             scored_at: t(300),
         };
-        assert!(store.save_assessment(d.id, &result).await.unwrap());
+        assert!(saved(store, d.id, &result).await);
     }
     // cart recurs within the window: it is not finalized, it waits for its revision.
     store

@@ -12,8 +12,14 @@ use crate::cluster::sim::store::Store;
 /// Checks a new pod against the LimitRanges of its namespace; the error is the API
 /// server's message.
 pub(in crate::cluster::sim) fn admit(store: &Store, pod: &Value) -> Result<(), String> {
-    let ns = pod.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("default");
-    let name = pod.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default();
+    let ns = pod
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .unwrap_or("default");
+    let name = pod
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let containers = pod.pointer("/spec/containers").and_then(Value::as_array);
     for range in store.list("", "LimitRange", Some(ns)) {
         let items = range.0.pointer("/spec/limits").and_then(Value::as_array);

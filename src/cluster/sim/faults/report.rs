@@ -8,8 +8,8 @@ use serde_json::Value;
 use super::objects::{self, condition, pods, ready, target_key, target_object, terminating};
 use super::spec::{FaultKind, FaultTarget};
 use super::state::{Baseline, FaultState, job_template, pod_spec};
-use super::sync::affliction;
 use super::symptoms::Symptom;
+use super::sync::affliction;
 use crate::cluster::Object;
 use crate::cluster::sim::selector::{Selector, labels_of};
 use crate::cluster::sim::store::{Key, Store};
@@ -63,7 +63,11 @@ fn afflicted_pods(store: &Store, state: &FaultState, findings: &mut Vec<String>)
 
 fn describe(symptom: &Symptom, state: &FaultState) -> String {
     match symptom {
-        Symptom::Crash { container, reason, exit_code } => {
+        Symptom::Crash {
+            container,
+            reason,
+            exit_code,
+        } => {
             format!("container {container} is in CrashLoopBackOff (last terminated: {reason}, exit code {exit_code})")
         }
         Symptom::Hung { container } => format!("container {container} runs but fails its readiness probe"),
@@ -119,7 +123,13 @@ fn condition_holds(store: &Store, state: &FaultState, findings: &mut Vec<String>
         return;
     };
     match (&state.fault.kind, &state.baseline) {
-        (FaultKind::Oom, Baseline::Limit { container, value: Some(l0) }) => {
+        (
+            FaultKind::Oom,
+            Baseline::Limit {
+                container,
+                value: Some(l0),
+            },
+        ) => {
             let now = limit_of(store, state, container, "memory").unwrap_or(*l0);
             if now < l0 * 1.25 {
                 findings.push(format!(
@@ -130,7 +140,13 @@ fn condition_holds(store: &Store, state: &FaultState, findings: &mut Vec<String>
                 ));
             }
         }
-        (FaultKind::CpuThrottled, Baseline::Limit { container, value: Some(l0) }) => {
+        (
+            FaultKind::CpuThrottled,
+            Baseline::Limit {
+                container,
+                value: Some(l0),
+            },
+        ) => {
             let now = limit_of(store, state, container, "cpu").unwrap_or(*l0);
             let old = pods(store, target)
                 .iter()
@@ -157,7 +173,13 @@ fn condition_holds(store: &Store, state: &FaultState, findings: &mut Vec<String>
                 ));
             }
         }
-        (FaultKind::MemoryLeak, Baseline::Limit { container, value: Some(l0) }) => {
+        (
+            FaultKind::MemoryLeak,
+            Baseline::Limit {
+                container,
+                value: Some(l0),
+            },
+        ) => {
             let now = limit_of(store, state, container, "memory").unwrap_or(*l0);
             if now > *l0 {
                 findings.push(format!(
@@ -260,23 +282,31 @@ fn compromise(store: &Store, state: &FaultState, findings: &mut Vec<String>) {
 /// Whether a NetworkPolicy denying all ingress and egress selects the pod.
 fn isolated(store: &Store, pod: &Object) -> bool {
     let labels = labels_of(&pod.0);
-    store.list("networking.k8s.io", "NetworkPolicy", pod.namespace()).any(|np| {
-        let selects = np
-            .0
-            .pointer("/spec/podSelector")
-            .and_then(Selector::from_label_selector)
-            .is_some_and(|s| s.matches(&labels));
-        let types: Vec<&str> = np
-            .0
-            .pointer("/spec/policyTypes")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
-        let no_rules = |k: &str| np.0.pointer(&format!("/spec/{k}")).and_then(Value::as_array).is_none_or(Vec::is_empty);
-        selects && types.contains(&"Ingress") && types.contains(&"Egress") && no_rules("ingress") && no_rules("egress")
-    })
+    store
+        .list("networking.k8s.io", "NetworkPolicy", pod.namespace())
+        .any(|np| {
+            let selects =
+                np.0.pointer("/spec/podSelector")
+                    .and_then(Selector::from_label_selector)
+                    .is_some_and(|s| s.matches(&labels));
+            let types: Vec<&str> =
+                np.0.pointer("/spec/policyTypes")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect();
+            let no_rules = |k: &str| {
+                np.0.pointer(&format!("/spec/{k}"))
+                    .and_then(Value::as_array)
+                    .is_none_or(Vec::is_empty)
+            };
+            selects
+                && types.contains(&"Ingress")
+                && types.contains(&"Egress")
+                && no_rules("ingress")
+                && no_rules("egress")
+        })
 }
 
 /// Whether the pod no longer matches its controller's selector (released and kept).

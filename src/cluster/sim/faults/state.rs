@@ -221,8 +221,7 @@ fn baseline(store: &Store, fault: &Fault) -> Result<Baseline, String> {
     if fault.kind == FaultKind::None {
         return Ok(Baseline::Nothing);
     }
-    let object =
-        target_object(store, target).ok_or_else(|| format!("{target} is not among the scenario's objects"))?;
+    let object = target_object(store, target).ok_or_else(|| format!("{target} is not among the scenario's objects"))?;
     let pod_spec = pod_spec(&object);
     if fault.kind.needs_container() && fault.container.is_none() {
         return Err("`container` is required for this kind".into());
@@ -244,7 +243,11 @@ fn baseline(store: &Store, fault: &Fault) -> Result<Baseline, String> {
     };
     match fault.kind {
         FaultKind::Oom | FaultKind::CpuThrottled | FaultKind::MemoryLeak => {
-            let resource = if fault.kind == FaultKind::CpuThrottled { "cpu" } else { "memory" };
+            let resource = if fault.kind == FaultKind::CpuThrottled {
+                "cpu"
+            } else {
+                "memory"
+            };
             let container = container();
             let value = pod_spec.and_then(|s| limit(s, &container, resource));
             if value.is_none() && fault.kind != FaultKind::MemoryLeak {
@@ -329,9 +332,8 @@ fn hpa_load(store: &Store, hpa: &Object) -> Result<Baseline, String> {
             .and_then(Value::as_f64)
     };
     let target = metric("target").unwrap_or(80.0);
-    let utilization = metric("current").ok_or(
-        "status.currentMetrics[0].resource.current.averageUtilization is missing: the load cannot be known",
-    )?;
+    let utilization = metric("current")
+        .ok_or("status.currentMetrics[0].resource.current.averageUtilization is missing: the load cannot be known")?;
     let demand = current as f64 * utilization / target;
     if demand <= max as f64 {
         return Err(format!(
@@ -344,10 +346,7 @@ fn hpa_load(store: &Store, hpa: &Object) -> Result<Baseline, String> {
         .and_then(Value::as_str)
         .ok_or("spec.scaleTargetRef.name is missing")?;
     let ns = hpa.namespace().unwrap_or("default");
-    if store
-        .get(&Key::new("apps", "Deployment", ns, scale_target))
-        .is_none()
-    {
+    if store.get(&Key::new("apps", "Deployment", ns, scale_target)).is_none() {
         return Err(format!(
             "its scale target Deployment {ns}/{scale_target} is not among the objects"
         ));
@@ -356,11 +355,7 @@ fn hpa_load(store: &Store, hpa: &Object) -> Result<Baseline, String> {
 }
 
 fn required_replicas(store: &Store, workload: &Object) -> Result<Baseline, String> {
-    let labels = workload
-        .0
-        .pointer("/spec/template")
-        .map(labels_of)
-        .unwrap_or_default();
+    let labels = workload.0.pointer("/spec/template").map(labels_of).unwrap_or_default();
     let budget = store
         .list("policy", "PodDisruptionBudget", workload.namespace())
         .find(|pdb| {

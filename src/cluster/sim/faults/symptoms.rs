@@ -64,10 +64,22 @@ pub(super) fn shows(pod: &Value, symptom: &Symptom) -> bool {
 /// Writes the symptom into the pod.
 pub(super) fn write(pod: &mut Value, symptom: &Symptom, now: Timestamp) {
     let at = |secs: i64| format_time(now - SignedDuration::from_secs(secs));
-    let name = pod.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_string();
-    let ns = pod.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or_default().to_string();
+    let name = pod
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let ns = pod
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     match symptom {
-        Symptom::Crash { container, reason, exit_code } => {
+        Symptom::Crash {
+            container,
+            reason,
+            exit_code,
+        } => {
             not_ready(pod, container, &at(0));
             let c = container_status(pod, container);
             let restarts = c.get("restartCount").and_then(Value::as_i64).unwrap_or(0) + 1;
@@ -176,7 +188,10 @@ fn container_status<'a>(pod: &'a mut Value, container: &str) -> &'a mut Map<Stri
     let image = pod
         .pointer("/spec/containers")
         .and_then(Value::as_array)
-        .and_then(|cs| cs.iter().find(|c| c.get("name").and_then(Value::as_str) == Some(container)))
+        .and_then(|cs| {
+            cs.iter()
+                .find(|c| c.get("name").and_then(Value::as_str) == Some(container))
+        })
         .and_then(|c| c.get("image"))
         .cloned()
         .unwrap_or(Value::Null);
@@ -185,7 +200,9 @@ fn container_status<'a>(pod: &'a mut Value, container: &str) -> &'a mut Map<Stri
     if !list.is_array() {
         *list = json!([]);
     }
-    let list = list.as_array_mut().unwrap_or_else(|| unreachable!("made an array above"));
+    let list = list
+        .as_array_mut()
+        .unwrap_or_else(|| unreachable!("made an array above"));
     let pos = match list
         .iter()
         .position(|c| c.get("name").and_then(Value::as_str) == Some(container))
@@ -207,7 +224,14 @@ fn not_ready(pod: &mut Value, container: &str, now: &str) {
         status_map(pod).insert("phase".into(), json!("Running"));
     }
     let message = format!("containers with unready status: [{container}]");
-    set_condition(pod, "ContainersReady", "False", Some("ContainersNotReady"), Some(&message), now);
+    set_condition(
+        pod,
+        "ContainersReady",
+        "False",
+        Some("ContainersNotReady"),
+        Some(&message),
+        now,
+    );
     set_condition(pod, "Ready", "False", Some("ContainersNotReady"), Some(&message), now);
 }
 
@@ -221,7 +245,9 @@ fn set_condition(pod: &mut Value, type_: &str, status: &str, reason: Option<&str
     if !list.is_array() {
         *list = json!([]);
     }
-    let list = list.as_array_mut().unwrap_or_else(|| unreachable!("made an array above"));
+    let list = list
+        .as_array_mut()
+        .unwrap_or_else(|| unreachable!("made an array above"));
     let mut c = json!({"type": type_, "status": status, "lastTransitionTime": now});
     if let Some(r) = reason {
         c["reason"] = json!(r);

@@ -9,9 +9,9 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
 use super::objects::{self, belongs, condition, pods, ready, target_key, target_object, terminating};
+use super::spec::FaultKind;
 use super::state::{Baseline, FaultState, armed, job_template};
 use super::symptoms::{self, Symptom};
-use super::spec::FaultKind;
 use crate::cluster::Object;
 use crate::cluster::sim::controllers::{controlled_by, reconcile, record_event};
 use crate::cluster::sim::store::{Key, Store, format_time, metadata_mut};
@@ -29,7 +29,13 @@ pub(super) fn affliction(state: &FaultState, store: &Store, pod: &Object) -> Opt
     };
     let spec = pod.0.get("spec").unwrap_or(&Value::Null);
     match (&state.fault.kind, &state.baseline) {
-        (FaultKind::Oom, Baseline::Limit { container, value: Some(l0) }) => {
+        (
+            FaultKind::Oom,
+            Baseline::Limit {
+                container,
+                value: Some(l0),
+            },
+        ) => {
             let fixed = objects::limit(spec, container, "memory").is_none_or(|l| l >= l0 * 1.25);
             // Of the pods there at injection, those that were OOMing; every pod since.
             let exposed = match pod.uid() {
@@ -91,8 +97,13 @@ pub(in crate::cluster::sim) fn on_pod_created(store: &mut Store, pod: &mut Value
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
-            .any(|c| c.get("name").and_then(Value::as_str) == Some(&container) && c.pointer("/lastState/terminated").is_some());
-        store.logs.insert((ns.clone(), object.name().to_string(), container, previous), text);
+            .any(|c| {
+                c.get("name").and_then(Value::as_str) == Some(&container)
+                    && c.pointer("/lastState/terminated").is_some()
+            });
+        store
+            .logs
+            .insert((ns.clone(), object.name().to_string(), container, previous), text);
     }
 }
 
@@ -118,7 +129,11 @@ pub(super) fn settle(store: &mut Store) {
                     .filter(|p| affliction(state, store, p).is_some_and(|s| symptoms::shows(&p.0, &s)))
                     .filter_map(|p| p.uid().map(str::to_string))
                     .collect();
-                state.affected = if showing.is_empty() { state.initial.clone() } else { showing };
+                state.affected = if showing.is_empty() {
+                    state.initial.clone()
+                } else {
+                    showing
+                };
             }
             FaultKind::HungProcess | FaultKind::MemoryLeak => {
                 state.affected = members
@@ -129,7 +144,11 @@ pub(super) fn settle(store: &mut Store) {
             }
             FaultKind::StuckTerminating => {
                 let stuck: Vec<&Object> = members.iter().filter(|p| terminating(p)).collect();
-                let chosen: Vec<&Object> = if stuck.is_empty() { members.iter().collect() } else { stuck };
+                let chosen: Vec<&Object> = if stuck.is_empty() {
+                    members.iter().collect()
+                } else {
+                    stuck
+                };
                 state.affected = chosen.iter().filter_map(|p| p.uid().map(str::to_string)).collect();
             }
             _ => {}
@@ -156,7 +175,11 @@ pub(in crate::cluster::sim) fn sync(store: &mut Store) -> bool {
     let mut faults = std::mem::take(&mut store.faults);
     let mut changed = false;
     for state in faults.iter_mut().filter(|s| s.active()) {
-        changed |= sync_pods(store, state);
+        // While loading, the objects show what the scenario wrote; only the pods the
+        // controllers create then get the fault (from the creation hook).
+        if state.settled {
+            changed |= sync_pods(store, state);
+        }
         changed |= match state.fault.kind {
             FaultKind::NodeNotReady => sync_node(store, state),
             FaultKind::HpaMaxed => sync_autoscaler(store, state),
@@ -234,7 +257,11 @@ fn sync_autoscaler(store: &mut Store, state: &FaultState) -> bool {
         return false;
     };
     let ns = hpa.namespace().unwrap_or("default").to_string();
-    let name = hpa.0.pointer("/spec/scaleTargetRef/name").and_then(Value::as_str).unwrap_or_default();
+    let name = hpa
+        .0
+        .pointer("/spec/scaleTargetRef/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let Some(mut deployment) = store.get(&Key::new("apps", "Deployment", &ns, name)).cloned() else {
         return false;
     };
@@ -261,15 +288,40 @@ fn sync_autoscaler(store: &mut Store, state: &FaultState) -> bool {
         .cloned()
         .unwrap_or_default();
     let (status, reason, message) = if limited {
-        ("True", "TooManyReplicas", "the desired replica count is more than the maximum replica count")
+        (
+            "True",
+            "TooManyReplicas",
+            "the desired replica count is more than the maximum replica count",
+        )
     } else {
-        ("False", "DesiredWithinRange", "the desired count is within the acceptable range")
+        (
+            "False",
+            "DesiredWithinRange",
+            "the desired count is within the acceptable range",
+        )
     };
-    set_condition(&mut conditions, "AbleToScale", "True", "ReadyForNewScale", "recommended size matches current size", &now);
-    set_condition(&mut conditions, "ScalingActive", "True", "ValidMetricFound",
-        "the HPA was able to successfully calculate a replica count from cpu resource utilization (percentage of request)", &now);
+    set_condition(
+        &mut conditions,
+        "AbleToScale",
+        "True",
+        "ReadyForNewScale",
+        "recommended size matches current size",
+        &now,
+    );
+    set_condition(
+        &mut conditions,
+        "ScalingActive",
+        "True",
+        "ValidMetricFound",
+        "the HPA was able to successfully calculate a replica count from cpu resource utilization (percentage of request)",
+        &now,
+    );
     set_condition(&mut conditions, "ScalingLimited", status, reason, message, &now);
-    let metric = hpa.0.pointer("/spec/metrics/0/resource/name").cloned().unwrap_or(json!("cpu"));
+    let metric = hpa
+        .0
+        .pointer("/spec/metrics/0/resource/name")
+        .cloned()
+        .unwrap_or(json!("cpu"));
     let status_map = &mut hpa.0["status"];
     status_map["currentReplicas"] = json!(current);
     status_map["desiredReplicas"] = json!(desired);
@@ -306,7 +358,10 @@ fn sync_budget(store: &mut Store, state: &FaultState) -> bool {
         return false;
     };
     let ns = target_key(target).namespace;
-    let Some(mut pdb) = store.get(&Key::new("policy", "PodDisruptionBudget", &ns, budget)).cloned() else {
+    let Some(mut pdb) = store
+        .get(&Key::new("policy", "PodDisruptionBudget", &ns, budget))
+        .cloned()
+    else {
         return false;
     };
     let members: Vec<Object> = pods(store, target).into_iter().filter(|p| !terminating(p)).collect();
@@ -373,7 +428,11 @@ fn sync_jobs(store: &mut Store, state: &FaultState) -> bool {
         .cloned()
         .collect();
     for mut job in retries {
-        let created = job.0.pointer("/metadata/creationTimestamp").cloned().unwrap_or(json!(now));
+        let created = job
+            .0
+            .pointer("/metadata/creationTimestamp")
+            .cloned()
+            .unwrap_or(json!(now));
         job.0["status"] = json!({
             "startTime": created,
             "completionTime": now,
@@ -432,9 +491,10 @@ fn track_compromise(store: &mut Store, state: &mut FaultState) {
         .cloned();
     if let Some(pod) = replacement {
         for (container, text) in &state.logs {
-            store
-                .logs
-                .insert((ns.clone(), pod.name().to_string(), container.clone(), false), text.clone());
+            store.logs.insert(
+                (ns.clone(), pod.name().to_string(), container.clone(), false),
+                text.clone(),
+            );
         }
         state.compromised = Some((pod.name().to_string(), pod.uid().unwrap_or_default().to_string()));
     }
@@ -462,7 +522,10 @@ pub(in crate::cluster::sim) fn elapse(store: &mut Store, from: Timestamp) {
     for pod in progressed {
         save(store, pod);
     }
-    for state in faults.iter().filter(|s| s.active() && s.fault.kind == FaultKind::NodeNotReady) {
+    for state in faults
+        .iter()
+        .filter(|s| s.active() && s.fault.kind == FaultKind::NodeNotReady)
+    {
         evict_from_lost_node(store, state, to);
     }
     reconcile(store);
@@ -499,7 +562,11 @@ fn evict_from_lost_node(store: &mut Store, state: &FaultState, now: Timestamp) {
             &pod,
             "Normal",
             "TaintManagerEviction",
-            &format!("Marking for deletion Pod {}/{}", pod.namespace().unwrap_or_default(), pod.name()),
+            &format!(
+                "Marking for deletion Pod {}/{}",
+                pod.namespace().unwrap_or_default(),
+                pod.name()
+            ),
             "taint-eviction-controller",
         );
         store.remove(&Key::of(&pod));

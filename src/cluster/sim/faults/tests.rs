@@ -89,7 +89,9 @@ fn advance(sim: &SimCluster, minutes: i64) {
 }
 
 async fn apply(sim: &SimCluster, op: Operation) {
-    sim.apply(&op).await.unwrap_or_else(|e| panic!("{}: {e}", op.describe()));
+    sim.apply(&op)
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", op.describe()));
 }
 
 fn pods(sim: &SimCluster, ns: &str) -> Vec<Object> {
@@ -144,7 +146,10 @@ fn delete_pod(pod: &Object, grace: Option<i64>) -> Operation {
 
 #[tokio::test]
 async fn oom_crash_loops_until_the_memory_limit_rises_by_a_quarter() {
-    let sim = sim(API, Fault::new(FaultKind::Oom, "Deployment", Some("shop"), "api").in_container("api"));
+    let sim = sim(
+        API,
+        Fault::new(FaultKind::Oom, "Deployment", Some("shop"), "api").in_container("api"),
+    );
     let before = pods(&sim, "shop");
     assert_eq!(before.len(), 2);
     for pod in &before {
@@ -161,10 +166,21 @@ async fn oom_crash_loops_until_the_memory_limit_rises_by_a_quarter() {
     apply(&sim, delete_pod(&before[0], None)).await;
     let after = pods(&sim, "shop");
     assert_eq!(after.len(), 2);
-    let fresh = after.iter().find(|p| p.name() != before[0].name() && p.name() != before[1].name()).unwrap();
-    assert_eq!(container_status(fresh, "api")["lastState"]["terminated"]["reason"], "OOMKilled");
+    let fresh = after
+        .iter()
+        .find(|p| p.name() != before[0].name() && p.name() != before[1].name())
+        .unwrap();
+    assert_eq!(
+        container_status(fresh, "api")["lastState"]["terminated"]["reason"],
+        "OOMKilled"
+    );
     advance(&sim, 6);
-    assert!(container_status(&pods(&sim, "shop")[0], "api")["restartCount"].as_i64().unwrap() >= 2);
+    assert!(
+        container_status(&pods(&sim, "shop")[0], "api")["restartCount"]
+            .as_i64()
+            .unwrap()
+            >= 2
+    );
     assert_eq!(report(&sim).resolved, Some(false));
 
     // 10% more is not enough; 50% more is.
@@ -174,13 +190,24 @@ async fn oom_crash_loops_until_the_memory_limit_rises_by_a_quarter() {
     advance(&sim, 12);
     let r = report(&sim);
     assert_eq!(r.resolved, Some(true), "{:?}", r.findings);
-    assert!(pods(&sim, "shop").iter().all(|p| p.0["status"]["conditions"].to_string().contains("\"Ready\",\"status\":\"True\"")
-        || p.0["status"]["conditions"].as_array().unwrap().iter().any(|c| c["type"] == "Ready" && c["status"] == "True")));
+    assert!(pods(&sim, "shop").iter().all(|p| {
+        p.0["status"]["conditions"]
+            .to_string()
+            .contains("\"Ready\",\"status\":\"True\"")
+            || p.0["status"]["conditions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["type"] == "Ready" && c["status"] == "True")
+    }));
 }
 
 #[tokio::test]
 async fn cpu_throttling_ends_with_a_higher_cpu_limit_only() {
-    let sim = sim(API, Fault::new(FaultKind::CpuThrottled, "Deployment", Some("shop"), "api").in_container("api"));
+    let sim = sim(
+        API,
+        Fault::new(FaultKind::CpuThrottled, "Deployment", Some("shop"), "api").in_container("api"),
+    );
     assert_eq!(report(&sim).resolved, Some(false));
     apply(&sim, restart_stamp("2026-03-02T10:01:00Z")).await;
     assert_eq!(report(&sim).resolved, Some(false), "a restart keeps the limit");
@@ -200,11 +227,18 @@ async fn cpu_throttling_ends_with_a_higher_cpu_limit_only() {
 fn bad_rollout_objects() -> String {
     format!(
         "{}\n---\n{}",
-        API.replace("image: shop/api:1.4.0\n        resources", "image: shop/api:1.5.0\n        resources")
-            .replacen("deployment.kubernetes.io/revision: \"1\"", "deployment.kubernetes.io/revision: \"2\"", 1)
-            .split("---")
-            .next()
-            .unwrap(),
+        API.replace(
+            "image: shop/api:1.4.0\n        resources",
+            "image: shop/api:1.5.0\n        resources"
+        )
+        .replacen(
+            "deployment.kubernetes.io/revision: \"1\"",
+            "deployment.kubernetes.io/revision: \"2\"",
+            1
+        )
+        .split("---")
+        .next()
+        .unwrap(),
         API.split("---").nth(1).unwrap()
     )
 }
@@ -221,10 +255,18 @@ async fn bad_rollout_crashes_the_new_revision_until_rolled_back() {
         .filter(|p| container_status(p, "api")["lastState"]["terminated"]["reason"] == "Error")
         .collect();
     assert!(!crashing.is_empty());
-    assert!(crashing.iter().all(|p| p.0["spec"]["containers"][0]["image"] == "shop/api:1.5.0"));
-    assert_eq!(container_status(crashing[0], "api")["lastState"]["terminated"]["exitCode"], 1);
     assert!(
-        all.iter().any(|p| p.0["spec"]["containers"][0]["image"] == "shop/api:1.4.0"),
+        crashing
+            .iter()
+            .all(|p| p.0["spec"]["containers"][0]["image"] == "shop/api:1.5.0")
+    );
+    assert_eq!(
+        container_status(crashing[0], "api")["lastState"]["terminated"]["exitCode"],
+        1
+    );
+    assert!(
+        all.iter()
+            .any(|p| p.0["spec"]["containers"][0]["image"] == "shop/api:1.4.0"),
         "the old revision keeps serving while the new one fails"
     );
     assert_eq!(report(&sim).resolved, Some(false));
@@ -235,13 +277,12 @@ async fn bad_rollout_crashes_the_new_revision_until_rolled_back() {
     assert_eq!(report(&sim).resolved, Some(false));
 
     // Rolling back puts the previous revision's template back.
-    let old = sim
-        .objects()
-        .into_iter()
-        .find(|o| o.name() == "api-7d4b9c")
-        .unwrap();
+    let old = sim.objects().into_iter().find(|o| o.name() == "api-7d4b9c").unwrap();
     let mut template = old.0["spec"]["template"].clone();
-    template["metadata"]["labels"].as_object_mut().unwrap().remove("pod-template-hash");
+    template["metadata"]["labels"]
+        .as_object_mut()
+        .unwrap()
+        .remove("pod-template-hash");
     apply(
         &sim,
         Operation::Patch {
@@ -336,13 +377,19 @@ status:
 
 #[tokio::test]
 async fn stuck_terminating_pods_go_only_when_forced() {
-    let sim = sim(WEB, Fault::new(FaultKind::StuckTerminating, "StatefulSet", Some("shop"), "web"));
+    let sim = sim(
+        WEB,
+        Fault::new(FaultKind::StuckTerminating, "StatefulSet", Some("shop"), "web"),
+    );
     let stuck = pods(&sim, "shop").remove(0);
     assert_eq!(stuck.name(), "web-0");
     assert_eq!(report(&sim).resolved, Some(false));
 
     apply(&sim, delete_pod(&stuck, None)).await;
-    assert!(pods(&sim, "shop")[0].0["metadata"]["deletionTimestamp"].is_string(), "a graceful delete waits");
+    assert!(
+        pods(&sim, "shop")[0].0["metadata"]["deletionTimestamp"].is_string(),
+        "a graceful delete waits"
+    );
     apply(
         &sim,
         Operation::Evict {
@@ -366,7 +413,12 @@ async fn stuck_terminating_pods_go_only_when_forced() {
 async fn a_lost_node_needs_a_cordon_and_its_pods_move() {
     let sim = sim(API, Fault::new(FaultKind::NodeNotReady, "Node", None, "worker-1"));
     let node = sim.objects().into_iter().find(|o| o.name() == "worker-1").unwrap();
-    let ready = node.0["status"]["conditions"].as_array().unwrap().iter().find(|c| c["type"] == "Ready").unwrap();
+    let ready = node.0["status"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "Ready")
+        .unwrap();
     assert_eq!(ready["status"], "Unknown");
     let on_node = |sim: &SimCluster| {
         pods(sim, "shop")
@@ -374,17 +426,27 @@ async fn a_lost_node_needs_a_cordon_and_its_pods_move() {
             .filter(|p| p.0["spec"]["nodeName"] == "worker-1")
             .count()
     };
-    assert!(on_node(&sim) > 0, "pods scheduled before the node was lost stay there at first");
+    assert!(
+        on_node(&sim) > 0,
+        "pods scheduled before the node was lost stay there at first"
+    );
     assert_eq!(report(&sim).resolved, Some(false));
     advance(&sim, 6);
     assert_eq!(on_node(&sim), 0, "evicted after the not-ready tolerations ran out");
     let r = report(&sim);
     assert_eq!(r.resolved, Some(false), "still schedulable: the alert keeps firing");
-    assert!(r.findings.iter().any(|f| f.contains("still schedulable")), "{:?}", r.findings);
+    assert!(
+        r.findings.iter().any(|f| f.contains("still schedulable")),
+        "{:?}",
+        r.findings
+    );
 
     apply(
         &sim,
-        patch(ObjectRef::cluster_scoped("Node", "worker-1"), json!({"spec": {"unschedulable": true}})),
+        patch(
+            ObjectRef::cluster_scoped("Node", "worker-1"),
+            json!({"spec": {"unschedulable": true}}),
+        ),
     )
     .await;
     let r = report(&sim);
@@ -430,7 +492,6 @@ async fn a_full_volume_needs_enough_expansion() {
     apply(&sim1, resize("15Gi")).await;
     let r = report(&sim1);
     assert_eq!(r.resolved, Some(true), "{:?}", r.findings);
-
 }
 
 const HPA: &str = r#"
@@ -458,7 +519,10 @@ fn hpa_objects() -> String {
 
 #[tokio::test]
 async fn a_maxed_hpa_wins_against_manual_scaling_and_yields_to_a_higher_max() {
-    let sim = sim(&hpa_objects(), Fault::new(FaultKind::HpaMaxed, "HorizontalPodAutoscaler", Some("shop"), "api"));
+    let sim = sim(
+        &hpa_objects(),
+        Fault::new(FaultKind::HpaMaxed, "HorizontalPodAutoscaler", Some("shop"), "api"),
+    );
     assert_eq!(report(&sim).resolved, Some(false));
     apply(
         &sim,
@@ -469,7 +533,11 @@ async fn a_maxed_hpa_wins_against_manual_scaling_and_yields_to_a_higher_max() {
         },
     )
     .await;
-    assert_eq!(pods(&sim, "shop").len(), 2, "the HPA scales its Deployment back to maxReplicas");
+    assert_eq!(
+        pods(&sim, "shop").len(),
+        2,
+        "the HPA scales its Deployment back to maxReplicas"
+    );
     assert_eq!(report(&sim).resolved, Some(false));
 
     apply(
@@ -509,7 +577,11 @@ async fn a_replica_shortage_ends_when_scaled_up_to_the_budget() {
         &format!("{API}\n---\n{BUDGET}"),
         Fault::new(FaultKind::ReplicaShortage, "Deployment", Some("shop"), "api"),
     );
-    let pdb = sim.objects().into_iter().find(|o| o.kind().is("PodDisruptionBudget")).unwrap();
+    let pdb = sim
+        .objects()
+        .into_iter()
+        .find(|o| o.kind().is("PodDisruptionBudget"))
+        .unwrap();
     assert_eq!(pdb.0["status"]["currentHealthy"], 2);
     assert_eq!(pdb.0["status"]["desiredHealthy"], 3);
     apply(&sim, delete_pod(&pods(&sim, "shop")[0], None)).await;
@@ -546,7 +618,10 @@ spec:
 
 #[tokio::test]
 async fn a_transiently_failed_job_is_resolved_by_a_rerun() {
-    let sim = sim(JOB, Fault::new(FaultKind::JobFailedTransient, "Job", Some("shop"), "report-29034720"));
+    let sim = sim(
+        JOB,
+        Fault::new(FaultKind::JobFailedTransient, "Job", Some("shop"), "report-29034720"),
+    );
     let job = sim.objects().into_iter().find(|o| o.kind().is("Job")).unwrap();
     assert_eq!(job.0["status"]["conditions"][0]["type"], "Failed");
     assert_eq!(report(&sim).resolved, Some(false));
@@ -572,7 +647,11 @@ async fn a_compromised_pod_must_be_kept_and_cut_off() {
     apply(&sim1, delete_pod(&pod, None)).await;
     let r = report(&sim1);
     assert_eq!(r.resolved, Some(false));
-    assert!(r.findings.iter().any(|f| f.contains("evidence is gone")), "{:?}", r.findings);
+    assert!(
+        r.findings.iter().any(|f| f.contains("evidence is gone")),
+        "{:?}",
+        r.findings
+    );
 
     let sim2 = sim(API, fault());
     apply(
@@ -596,7 +675,9 @@ async fn a_compromised_pod_must_be_kept_and_cut_off() {
         Operation::Patch {
             target: ObjectRef::namespaced("Pod", "shop", &victim),
             subresource: None,
-            patch: PatchBody::Json(json!([{"op": "replace", "path": "/metadata/labels", "value": {"medic.dev/quarantined": "true"}}])),
+            patch: PatchBody::Json(
+                json!([{"op": "replace", "path": "/metadata/labels", "value": {"medic.dev/quarantined": "true"}}]),
+            ),
         },
     )
     .await;
@@ -605,7 +686,14 @@ async fn a_compromised_pod_must_be_kept_and_cut_off() {
 
 #[test]
 fn none_has_nothing_to_resolve() {
-    let sim = sim(API, Fault { kind: FaultKind::None, target: None, container: None });
+    let sim = sim(
+        API,
+        Fault {
+            kind: FaultKind::None,
+            target: None,
+            container: None,
+        },
+    );
     assert_eq!(report(&sim).resolved, None);
     assert!(report(&sim).findings.is_empty());
 }
@@ -619,24 +707,50 @@ fn faults_that_do_not_fit_the_objects_are_refused_with_the_reason() {
             .unwrap_or_default()
     };
     assert_eq!(
-        err(API, Fault::new(FaultKind::BadRollout, "Deployment", Some("shop"), "api")),
+        err(
+            API,
+            Fault::new(FaultKind::BadRollout, "Deployment", Some("shop"), "api")
+        ),
         "fault bad_rollout on Deployment/shop/api: no ReplicaSet of an earlier revision is among the objects: a bad \
          rollout needs the previous revision's ReplicaSet (with its deployment.kubernetes.io/revision annotation)"
     );
     assert!(
-        err(API, Fault::new(FaultKind::Oom, "Deployment", Some("shop"), "web").in_container("api"))
-            .ends_with("Deployment/shop/web is not among the scenario's objects")
+        err(
+            API,
+            Fault::new(FaultKind::Oom, "Deployment", Some("shop"), "web").in_container("api")
+        )
+        .ends_with("Deployment/shop/web is not among the scenario's objects")
     );
-    assert!(err(API, Fault::new(FaultKind::Oom, "Deployment", Some("shop"), "api")).contains("`container` is required"));
     assert!(
-        err(API, Fault::new(FaultKind::Oom, "Deployment", Some("shop"), "api").in_container("sidecar"))
-            .contains("container \"sidecar\" is not in Deployment/shop/api (containers: api)")
+        err(API, Fault::new(FaultKind::Oom, "Deployment", Some("shop"), "api")).contains("`container` is required")
     );
-    assert!(err(API, Fault::new(FaultKind::Oom, "Node", None, "worker-1").in_container("api")).contains("target kind \"Node\""));
-    assert!(err(API, Fault::new(FaultKind::ReplicaShortage, "Deployment", Some("shop"), "api")).contains("no PodDisruptionBudget"));
     assert!(
-        err("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: 1}\n", Fault::new(FaultKind::None, "Pod", None, "p"))
-            .contains("invalid at spec.containers")
+        err(
+            API,
+            Fault::new(FaultKind::Oom, "Deployment", Some("shop"), "api").in_container("sidecar")
+        )
+        .contains("container \"sidecar\" is not in Deployment/shop/api (containers: api)")
+    );
+    assert!(
+        err(
+            API,
+            Fault::new(FaultKind::Oom, "Node", None, "worker-1").in_container("api")
+        )
+        .contains("target kind \"Node\"")
+    );
+    assert!(
+        err(
+            API,
+            Fault::new(FaultKind::ReplicaShortage, "Deployment", Some("shop"), "api")
+        )
+        .contains("no PodDisruptionBudget")
+    );
+    assert!(
+        err(
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: 1}\n",
+            Fault::new(FaultKind::None, "Pod", None, "p")
+        )
+        .contains("invalid at spec.containers")
     );
 }
 
@@ -664,4 +778,70 @@ async fn a_limit_range_refuses_pods_above_its_max_so_the_oom_stays() {
         refused.0["message"]
     );
     assert_eq!(report(&sim).resolved, Some(false));
+}
+
+#[test]
+fn an_oom_afflicts_the_pods_written_as_crashing_and_every_new_one() {
+    let written = format!(
+        "{API}\n---\n{}\n---\n{}",
+        r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: api-7d4b9c-aaaaa
+  namespace: shop
+  labels: {app: api, pod-template-hash: 7d4b9c}
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: api-7d4b9c, controller: true}]
+spec:
+  nodeName: worker-1
+  containers:
+  - name: api
+    image: shop/api:1.4.0
+    resources: {requests: {cpu: 250m, memory: 128Mi}, limits: {cpu: 500m, memory: 256Mi}}
+status:
+  phase: Running
+  conditions: [{type: Ready, status: "False"}]
+  containerStatuses:
+  - name: api
+    image: shop/api:1.4.0
+    imageID: ""
+    ready: false
+    restartCount: 7
+    state: {waiting: {reason: CrashLoopBackOff}}
+    lastState: {terminated: {reason: OOMKilled, exitCode: 137}}"#,
+        r#"apiVersion: v1
+kind: Pod
+metadata:
+  name: api-7d4b9c-bbbbb
+  namespace: shop
+  labels: {app: api, pod-template-hash: 7d4b9c}
+  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: api-7d4b9c, controller: true}]
+spec:
+  nodeName: worker-2
+  containers:
+  - name: api
+    image: shop/api:1.4.0
+    resources: {requests: {cpu: 250m, memory: 128Mi}, limits: {cpu: 500m, memory: 256Mi}}
+status:
+  phase: Running
+  conditions: [{type: Ready, status: "True"}]
+  containerStatuses:
+  - {name: api, image: "shop/api:1.4.0", imageID: "", ready: true, restartCount: 0, state: {running: {}}}"#
+    );
+    let sim = sim(
+        &written,
+        Fault::new(FaultKind::Oom, "Deployment", Some("shop"), "api").in_container("api"),
+    );
+    let ready = |name: &str| {
+        let p = pods(&sim, "shop").into_iter().find(|p| p.name() == name).unwrap();
+        container_status(&p, "api")["ready"] == true
+    };
+    assert!(!ready("api-7d4b9c-aaaaa"));
+    assert!(ready("api-7d4b9c-bbbbb"), "a pod written healthy stays healthy");
+    let r = report(&sim);
+    assert_eq!(
+        r.findings.iter().filter(|f| f.starts_with("pod ")).count(),
+        1,
+        "{:?}",
+        r.findings
+    );
 }

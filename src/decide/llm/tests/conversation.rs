@@ -394,3 +394,56 @@ async fn without_tools_the_answer_is_structured_output_and_a_bad_one_is_re_asked
         "{reask}"
     );
 }
+
+#[tokio::test]
+async fn history_and_similar_incidents_reach_the_prompt_and_the_tools() {
+    let server = MockServer::start(
+        Wire::OpenAi,
+        vec![
+            Script::Tools(vec![
+                ("history_stats".into(), "{}".into()),
+                ("similar_incidents".into(), "{}".into()),
+            ]),
+            Script::answer(resources_answer()),
+        ],
+    )
+    .await;
+    let cluster = demo_cluster();
+    let incident = crash_incident();
+    let mut context = context_of(&cluster, &incident).await;
+    context.history = Some(crate::history::HistoryFacts {
+        alertname: "KubePodCrashLooping".into(),
+        subject: "shop/api".into(),
+        ..Default::default()
+    });
+    context.similar = vec![
+        serde_json::from_value(json!({
+            "incident_id": "inc-41", "similarity": 0.93, "alertname": "KubePodCrashLooping",
+            "started_at": "2026-11-01T10:00:00Z", "action": "increase_resources", "effectiveness": 0.9
+        }))
+        .unwrap(),
+    ];
+    let decision = decider(openai(&server, quick()), settings(), cluster)
+        .decide(&incident, &context)
+        .await
+        .unwrap()
+        .unwrap();
+    let reqs = server.requests();
+    let prompt = reqs[0].body["messages"][1]["content"].as_str().unwrap().to_string();
+    assert!(
+        prompt.contains("## What medic did before for this kind of trouble"),
+        "{prompt}"
+    );
+    assert!(prompt.contains("## Similar past incidents") && fenced_everywhere(&prompt, "inc-41"));
+    let results: Vec<String> = reqs[1]
+        .messages()
+        .iter()
+        .filter(|m| m["role"] == "tool")
+        .map(|m| m["content"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(results.len(), 2);
+    assert!(results[0].starts_with("Result of history_stats") && results[0].contains("shop/api"));
+    assert!(results[1].starts_with("Result of similar_incidents") && results[1].contains("inc-41"));
+    let names: Vec<String> = decision.llm.unwrap().tool_calls.into_iter().map(|c| c.name).collect();
+    assert_eq!(names, ["history_stats", "similar_incidents"]);
+}
