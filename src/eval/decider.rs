@@ -12,8 +12,6 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
 
-use serde::{Serialize, Serializer};
-
 use crate::cluster::Cluster;
 use crate::config::Config;
 use crate::decide::llm::build::{self, DeciderParts};
@@ -56,12 +54,6 @@ impl fmt::Display for DeciderSpec {
             DeciderSpec::Model(name) => write!(f, "model:{name}"),
             DeciderSpec::Replay(file) => write!(f, "replay:{}", file.display()),
         }
-    }
-}
-
-impl Serialize for DeciderSpec {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
     }
 }
 

@@ -4,7 +4,7 @@
 //! only thing ever acted on), let simulated time pass the action's stabilization window,
 //! and judge the fault.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use jiff::{SignedDuration, Timestamp};
@@ -21,6 +21,7 @@ use crate::execute::{self, Executor, Notifier};
 use crate::incident::Incident;
 use crate::incident::alertmanager::{Alert, WebhookBody};
 use crate::memory::MemoryConfig;
+use crate::pipeline::Pipeline;
 use crate::policy::{Mode, Verdict, VerdictKind};
 use crate::web::metrics::Metrics;
 
@@ -32,6 +33,9 @@ pub struct Harness {
     config: Config,
     metrics: Arc<Metrics>,
     notifier: Arc<dyn Notifier>,
+    /// Pipelines built from the config, reused run after run (each run swaps in its own
+    /// cluster, executor and decider): building one loads the rules and an HTTP client.
+    idle: Mutex<Vec<Pipeline>>,
 }
 
 impl Harness {
@@ -49,6 +53,16 @@ impl Harness {
             config,
             metrics: Arc::new(Metrics::new()),
             notifier: Arc::new(Silent),
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// A pipeline for one run, built when none is idle.
+    async fn pipeline(&self) -> anyhow::Result<Pipeline> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        match idle {
+            Some(p) => Ok(p),
+            None => crate::app::pipeline(&self.config, self.metrics.clone()).await,
         }
     }
 
@@ -69,7 +83,7 @@ impl Harness {
             Ok(d) => d,
             Err(e) => return failed(e.to_string()),
         };
-        let mut pipeline = match crate::app::pipeline(&self.config, self.metrics.clone()).await {
+        let mut pipeline = match self.pipeline().await {
             Ok(p) => p,
             Err(e) => return failed(format!("building the pipeline: {e:#}")),
         };
@@ -113,6 +127,7 @@ impl Harness {
             record.resolved = report.resolved;
             record.findings = report.findings;
         }
+        self.idle.lock().unwrap_or_else(|e| e.into_inner()).push(pipeline);
         record
     }
 }
