@@ -27,6 +27,7 @@ on_both_backends!(
     a_recurrence_revises_the_score,
     a_recurrence_before_the_due_time_scores_final_at_once,
     a_rule_s_action_is_skipped_after_repeated_low_scores,
+    repeated_failures_are_refused_by_the_oscillation_check,
     the_pipeline_schedules_executed_actions_only,
     retention_purges_what_is_older_than_the_horizon,
 );
@@ -434,6 +435,45 @@ async fn a_rule_s_action_is_skipped_after_repeated_low_scores(db: &TestDb) {
         .unwrap();
     assert_eq!((rollbacks.attempts, rollbacks.assessed), (3, 3));
     assert_eq!(history.recent.len(), 4, "the first decision and the three rollbacks");
+}
+
+async fn repeated_failures_are_refused_by_the_oscillation_check(db: &TestDb) {
+    let metrics = Arc::new(crate::web::metrics::Metrics::new());
+    let pipeline = crate::app::pipeline(&crate::config::Config::default(), metrics)
+        .await
+        .unwrap();
+    let store = db.store.as_ref();
+    let now = Timestamp::now();
+    let ago = |mins: i64| now.checked_sub(SignedDuration::from_mins(mins)).unwrap();
+    let crash = |fingerprint: &str, at| firing("KubePodCrashLooping", fingerprint, "default", "web-7d4b9c-xyz", at);
+    // Three rollbacks of default/web failed to apply in the last half hour (not scored,
+    // so the skip hook has nothing to say; the oscillation guard does).
+    for i in 0..3 {
+        let at = ago(30 - i);
+        let record = Record::executed(rollback(), at)
+            .on("default", "web", 1)
+            .failed("conflict: object changed");
+        decided(store, &crash(&format!("fp-{i}"), at), at, record).await;
+    }
+    let next = decided_by_pipeline(&pipeline, store, crash("fp-next", ago(1))).await;
+    assert_eq!(next.decision.action_name(), "rollback_deployment");
+    assert_eq!(next.state, ProcessingState::Denied);
+    let check = next
+        .verdict
+        .checks
+        .iter()
+        .find(|c| c.name == "oscillation")
+        .expect("the check ran");
+    assert!(!check.passed);
+    assert!(
+        check
+            .reason
+            .starts_with("rollback_deployment on deployment/default/web failed or scored below 0.50 3 times in a row"),
+        "{}",
+        check.reason
+    );
+    let history = next.context.history.unwrap();
+    assert_eq!(history.oscillations.len(), 1, "{:?}", history.oscillations);
 }
 
 /// Records `incident`, runs the pipeline on it, and returns the stored decision.

@@ -352,38 +352,3 @@ fn the_workload_is_the_outermost_owner_then_the_context_s_then_the_target() {
         "without context, the alert's own target"
     );
 }
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn probe_lookup_cost_tmp() {
-    use crate::assess::fixtures::{Record, decided, firing, restart};
-    let dir = tempfile::tempdir().unwrap();
-    let store = crate::store::SqlStore::sqlite_in(dir.path()).await.unwrap();
-    for i in 0..2000 {
-        let a = firing("KubePodCrashLooping", &format!("fp-{i}"), "shop", "api-pod-1", t(i));
-        decided(&store, &a, t(i), Record::executed(restart(), t(i)).scored(0.5)).await;
-    }
-    let incident = firing("KubePodCrashLooping", "fp-x", "shop", "api-pod-1", t(3000));
-    let ctx = Record::executed(restart(), t(0)).peek().context.clone();
-    let config = AssessmentConfig::default();
-    let s = std::time::Instant::now();
-    for _ in 0..20 {
-        lookup::for_incident(&store, &incident, &ctx, &config, t(3000))
-            .await
-            .unwrap();
-    }
-    eprintln!("lookup: {:?} per call", s.elapsed() / 20);
-    let s = std::time::Instant::now();
-    for _ in 0..20 {
-        crate::store::HistoryStore::stats(
-            &store,
-            &StatsQuery {
-                alertname: Some("KubePodCrashLooping".into()),
-                namespace: Some("shop".into()),
-                workload: Some("api".into()),
-            },
-        )
-        .await
-        .unwrap();
-    }
-    eprintln!("stats: {:?} per call", s.elapsed() / 20);
-}

@@ -10,7 +10,7 @@
 //! the old ReplicaSets to 0; one whose new pods do not keeps as many old ones as
 //! `maxUnavailable` requires). A bound PersistentVolumeClaim whose request grew gets the
 //! new capacity at once (volume expansion). New pods are healthy unless [`new_pod_status`] says
-//! otherwise: that is where faults will be injected. Jobs, CronJobs and HPAs are not
+//! otherwise, or an injected fault afflicts them (`faults`, right after it). Jobs, CronJobs and HPAs are not
 //! simulated. Orphans are not adopted: ownership is by `ownerReferences` only; a pod
 //! whose labels its controller's selector no longer matches is released (its owner
 //! reference removed) and replaced.
@@ -958,8 +958,8 @@ fn create_pod(
 /// scheduled on a Ready node, Pending when unschedulable, and stuck in
 /// `ContainerCreating` on a node that is not Ready.
 ///
-/// This is the hook for fault injection: a fault (crash loop, image pull failure,
-/// OOM) decides here what a matching new pod looks like.
+/// Injected faults then afflict the pods they match (`faults::on_pod_created`, called by
+/// `create_pod` right after this).
 pub(super) fn new_pod_status(pod: &Value, placement: &Placement, now: &str) -> Value {
     let containers: Vec<&Value> = pod
         .pointer("/spec/containers")

@@ -320,19 +320,15 @@ fn bad_rollout(store: &Store, deployment: &Object) -> Result<Baseline, String> {
 fn hpa_load(store: &Store, hpa: &Object) -> Result<Baseline, String> {
     let max = objects::int(&hpa.0, "/spec/maxReplicas").ok_or("spec.maxReplicas is missing")?;
     let current = objects::int(&hpa.0, "/status/currentReplicas").unwrap_or(max);
-    let metric = |path: &str| {
-        hpa.0
-            .pointer("/spec/metrics/0/resource/target/averageUtilization")
-            .filter(|_| path == "target")
-            .or_else(|| {
-                hpa.0
-                    .pointer("/status/currentMetrics/0/resource/current/averageUtilization")
-                    .filter(|_| path == "current")
-            })
-            .and_then(Value::as_f64)
-    };
-    let target = metric("target").unwrap_or(80.0);
-    let utilization = metric("current")
+    let target = hpa
+        .0
+        .pointer("/spec/metrics/0/resource/target/averageUtilization")
+        .and_then(Value::as_f64)
+        .unwrap_or(80.0);
+    let utilization = hpa
+        .0
+        .pointer("/status/currentMetrics/0/resource/current/averageUtilization")
+        .and_then(Value::as_f64)
         .ok_or("status.currentMetrics[0].resource.current.averageUtilization is missing: the load cannot be known")?;
     let demand = current as f64 * utilization / target;
     if demand <= max as f64 {
