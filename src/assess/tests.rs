@@ -514,7 +514,7 @@ async fn the_pipeline_schedules_executed_actions_only(db: &TestDb) {
     );
 
     let mut config = crate::config::Config::default();
-    config.policy.mode = crate::policy::Mode::Execute;
+    config.policy.mode = crate::policy::Mode::Autonomous;
     let executing = crate::app::pipeline(&config, metrics).await.unwrap();
     let executed = decided_by_pipeline(&executing, store, incident("fp-run")).await;
     assert_eq!(executed.state, ProcessingState::Executed, "{:#?}", executed.verdict);

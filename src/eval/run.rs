@@ -44,7 +44,7 @@ impl Harness {
     /// a notification.
     pub fn new(config: &Config) -> Harness {
         let mut config = config.clone();
-        config.policy.mode = Mode::Execute;
+        config.policy.mode = Mode::Autonomous;
         // The pipeline's own cluster, model and memory are replaced for every run.
         config.cluster = crate::config::ClusterConfig::Sim { fixture: None };
         config.llm = LlmConfig::default();

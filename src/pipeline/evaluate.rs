@@ -107,13 +107,18 @@ impl Pipeline {
             Ok(Some(d)) => d,
             Ok(None) | Err(_) => unreachable_fallback(incident, &context),
         };
-        let mut verdict = policy::evaluate(&self.policy, &decision);
-        if let Some(check) = crate::history::oscillation::policy_check(context.history.as_ref(), &decision, &context) {
-            if !check.passed {
-                verdict.kind = VerdictKind::Deny;
-            }
-            verdict.checks.push(check);
-        }
+        let facts = policy::gather(policy::GatherInput {
+            store: history,
+            cluster: self.cluster.as_ref(),
+            incident,
+            context: &context,
+            decision: &decision,
+            plan: None,
+            now,
+            approval: None,
+        })
+        .await;
+        let mut verdict = policy::evaluate(&self.policy, &decision, &facts);
         let input = PlanInput {
             incident,
             context: &context,

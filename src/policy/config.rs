@@ -11,8 +11,12 @@ pub enum Mode {
     /// Plan only: record what would be done (the default).
     #[default]
     DryRun,
-    /// Execute what the policy allows.
-    Execute,
+    /// Every cluster-changing action waits for a human's approval.
+    Approve,
+    /// Actions up to the risk ceiling run; riskier ones wait for approval. `execute` is
+    /// accepted as an older name.
+    #[serde(alias = "execute")]
+    Autonomous,
 }
 
 /// Per-namespace overrides.

@@ -1,12 +1,13 @@
 //! The policy checks.
 
 use super::config::{Mode, PolicyConfig};
+use super::facts::PolicyFacts;
 use super::verdict::{Check, Verdict, VerdictKind};
 use crate::decide::Decision;
 
 /// Runs every check on a decision. A failed check denies; `escalate` (which changes
 /// nothing) is always allowed. In dry-run mode an allowed action is only planned.
-pub fn evaluate(policy: &PolicyConfig, decision: &Decision) -> Verdict {
+pub fn evaluate(policy: &PolicyConfig, decision: &Decision, facts: &PolicyFacts) -> Verdict {
     let action = decision.action_name();
     let namespace = decision.target.as_ref().and_then(|t| t.namespace.as_deref());
     let ns_policy = namespace.and_then(|ns| policy.namespaces.get(ns));
@@ -59,20 +60,27 @@ pub fn evaluate(policy: &PolicyConfig, decision: &Decision) -> Verdict {
         ));
     }
 
-    let kind = if checks.iter().all(|c| c.passed) {
-        VerdictKind::Allow
-    } else {
-        VerdictKind::Deny
-    };
+    if let Some(check) = &facts.oscillation {
+        checks.push(check.clone());
+    }
+
     let ns_mode = ns_policy.and_then(|p| p.mode).unwrap_or(policy.mode);
     let dry_run = policy.mode == Mode::DryRun || ns_mode == Mode::DryRun;
+    let approve = !dry_run && (policy.mode == Mode::Approve || ns_mode == Mode::Approve);
+    let kind = if !checks.iter().all(|c| c.passed) {
+        VerdictKind::Deny
+    } else if approve && facts.approval.is_none() {
+        VerdictKind::Hold
+    } else {
+        VerdictKind::Allow
+    };
     checks.push(Check {
         name: "mode".into(),
         passed: true,
         reason: if dry_run {
             "dry-run: the action is planned, not executed".into()
         } else {
-            "execute: allowed actions are carried out".into()
+            "autonomous: allowed actions are carried out".into()
         },
     });
     Verdict { kind, dry_run, checks }
@@ -107,6 +115,10 @@ mod tests {
     use crate::decide::DecidedBy;
     use crate::policy::NamespacePolicy;
 
+    fn ev(policy: &PolicyConfig, decision: &Decision) -> Verdict {
+        evaluate(policy, decision, &PolicyFacts::at(jiff::Timestamp::UNIX_EPOCH))
+    }
+
     fn decision(action: Action, ns: &str) -> Decision {
         Decision {
             action,
@@ -124,7 +136,7 @@ mod tests {
 
     #[test]
     fn protected_namespace_denies_with_reason() {
-        let v = evaluate(
+        let v = ev(
             &PolicyConfig::default(),
             &decision(Action::RestartPod(RestartPod::default()), "kube-system"),
         );
@@ -139,7 +151,7 @@ mod tests {
 
     #[test]
     fn escalate_is_always_allowed() {
-        let v = evaluate(
+        let v = ev(
             &PolicyConfig::default(),
             &decision(Action::Escalate(Escalate::default()), "kube-system"),
         );
@@ -153,14 +165,14 @@ mod tests {
             ..Default::default()
         };
         let d = decision(Action::RestartPod(RestartPod::default()), "shop");
-        let v = evaluate(&p, &d);
+        let v = ev(&p, &d);
         assert_eq!(v.kind, VerdictKind::Deny);
         assert!(v.summary().contains("restart_pod is denied globally"));
 
         p.denied_actions.clear();
         p.allowed_actions = vec!["scale_deployment".into()];
         assert!(
-            evaluate(&p, &d)
+            ev(&p, &d)
                 .summary()
                 .contains("not among the actions allowed globally")
         );
@@ -173,9 +185,9 @@ mod tests {
                 ..Default::default()
             },
         );
-        assert!(evaluate(&p, &d).summary().contains("denied in namespace shop"));
+        assert!(ev(&p, &d).summary().contains("denied in namespace shop"));
         assert_eq!(
-            evaluate(&p, &decision(Action::RestartPod(RestartPod::default()), "web")).kind,
+            ev(&p, &decision(Action::RestartPod(RestartPod::default()), "web")).kind,
             VerdictKind::Allow
         );
     }
@@ -186,14 +198,14 @@ mod tests {
         p.namespaces.insert(
             "shop".into(),
             NamespacePolicy {
-                mode: Some(Mode::Execute),
+                mode: Some(Mode::Autonomous),
                 ..Default::default()
             },
         );
         let d = decision(Action::RestartPod(RestartPod::default()), "shop");
-        assert!(evaluate(&p, &d).dry_run);
-        p.mode = Mode::Execute;
-        assert!(!evaluate(&p, &d).dry_run);
+        assert!(ev(&p, &d).dry_run);
+        p.mode = Mode::Autonomous;
+        assert!(!ev(&p, &d).dry_run);
         p.namespaces.insert(
             "shop".into(),
             NamespacePolicy {
@@ -201,6 +213,6 @@ mod tests {
                 ..Default::default()
             },
         );
-        assert!(evaluate(&p, &d).dry_run);
+        assert!(ev(&p, &d).dry_run);
     }
 }
