@@ -30,14 +30,23 @@ const DEMO_CLUSTER_YAML: &str = include_str!("../config/demo/cluster.yaml");
 /// Builds the cluster the config names.
 pub async fn cluster(config: &ClusterConfig) -> anyhow::Result<Arc<dyn Cluster>> {
     Ok(match config {
-        ClusterConfig::Sim { fixture: None } => Arc::new(
-            SimCluster::from_yaml(DEMO_CLUSTER_YAML)
-                .map_err(|e| anyhow::anyhow!("{e}"))
-                .with_context(|| format!("loading the bundled demo cluster {DEMO_FIXTURE}"))?
-                .with_source(format!("the bundled {DEMO_FIXTURE}")),
-        ),
-        ClusterConfig::Sim { fixture: Some(path) } => {
-            Arc::new(SimCluster::load(path).map_err(|e| anyhow::anyhow!("cannot load the simulated cluster: {e}"))?)
+        ClusterConfig::Sim { fixture, journal } => {
+            let sim = match fixture {
+                None => SimCluster::from_yaml(DEMO_CLUSTER_YAML)
+                    .map_err(|e| anyhow::anyhow!("{e}"))
+                    .with_context(|| format!("loading the bundled demo cluster {DEMO_FIXTURE}"))?
+                    .with_source(format!("the bundled {DEMO_FIXTURE}")),
+                Some(path) => {
+                    SimCluster::load(path).map_err(|e| anyhow::anyhow!("cannot load the simulated cluster: {e}"))?
+                }
+            };
+            match journal {
+                None => Arc::new(sim),
+                Some(path) => Arc::new(
+                    sim.with_journal(path)
+                        .context("opening the simulated cluster's journal")?,
+                ),
+            }
         }
         ClusterConfig::Kube { context } => Arc::new(
             KubeCluster::connect(context.as_deref())
@@ -51,9 +60,13 @@ pub async fn cluster(config: &ClusterConfig) -> anyhow::Result<Arc<dyn Cluster>>
 pub fn cluster_flag(value: &str) -> ClusterConfig {
     match value {
         "kube" => ClusterConfig::Kube { context: None },
-        "sim" | "demo" => ClusterConfig::Sim { fixture: None },
+        "sim" | "demo" => ClusterConfig::Sim {
+            fixture: None,
+            journal: None,
+        },
         path => ClusterConfig::Sim {
             fixture: Some(PathBuf::from(path)),
+            journal: None,
         },
     }
 }
@@ -229,5 +242,8 @@ pub async fn pipeline(config: &Config, metrics: Arc<Metrics>) -> anyhow::Result<
         metrics,
         memory: None,
         assessment: config.assessment.clone(),
+        processing: config.processing.clone(),
+        approvals: config.approvals.clone(),
+        owner: crate::pipeline::process::owner_id(),
     })
 }

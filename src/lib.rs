@@ -13,6 +13,7 @@
 pub mod actions;
 pub mod app;
 pub mod assess;
+pub mod audit;
 pub mod cli;
 pub mod cluster;
 pub mod config;

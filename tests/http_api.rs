@@ -16,8 +16,9 @@ use medic::history::{ActionStats, HistoryEntry, HistoryQuery, StatsQuery};
 use medic::incident::Incident;
 use medic::pipeline::{Worker, WorkerTask};
 use medic::store::{
-    AssessmentStore, DecisionRecord, HistoryStore, IncidentQuery, IncidentSummary, Recorded, SqlStore, Store,
-    StoreError, StoredIncident,
+    Answer, Answered, Approval, ApprovalState, ApprovalStore, ApprovalView, AssessmentStore, Claimed, DecisionRecord,
+    Finish, HistoryStore, IncidentQuery, IncidentSummary, ProcessingStore, Recorded, SqlStore, Store, StoreError,
+    StoredIncident,
 };
 use medic::web::metrics::Metrics;
 use medic::web::{AppState, app};
@@ -46,6 +47,7 @@ async fn harness() -> Harness {
         worker: worker.handle(),
         metrics,
         max_body_bytes: 64 * 1024,
+        security: Default::default(),
     };
     Harness {
         state,
@@ -269,6 +271,57 @@ impl AssessmentStore for DownStore {
         Err(StoreError::Unavailable("connection refused".into()))
     }
     async fn finalize_assessments(&self, _: Timestamp) -> Result<u64, StoreError> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+}
+
+#[async_trait]
+impl medic::store::ActivityStore for DownStore {
+    async fn activity(&self, _: &medic::store::ActivityQuery) -> Result<medic::policy::Activity, StoreError> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+}
+
+#[async_trait]
+impl ProcessingStore for DownStore {
+    async fn claim_next(&self, _: &str, _: Timestamp, _: Timestamp, _: i64) -> Result<Vec<Claimed>, StoreError> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+    async fn claim_id(&self, _: &str, _: &str, _: Timestamp, _: Timestamp) -> Result<Option<Claimed>, StoreError> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+    async fn renew_lease(&self, _: &str, _: &str, _: Timestamp) -> Result<bool, StoreError> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+    async fn save_decided(
+        &self,
+        _: &str,
+        _: &str,
+        _: &DecisionRecord,
+        _: Option<Timestamp>,
+    ) -> Result<Option<i64>, StoreError> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+    async fn start_execution(&self, _: &str, _: &str, _: &DecisionRecord, _: Timestamp) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+    async fn finish_execution(&self, _: &str, _: &str, _: &Finish<'_>) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+}
+
+#[async_trait]
+impl ApprovalStore for DownStore {
+    async fn approvals(&self, _: Option<ApprovalState>, _: i64) -> Result<Vec<ApprovalView>, StoreError> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+    async fn approval_of(&self, _: &str) -> Result<Option<Approval>, StoreError> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+    async fn answer(&self, _: i64, _: Answer, _: &str, _: Option<&str>, _: Timestamp) -> Result<Answered, StoreError> {
+        Err(StoreError::Unavailable("connection refused".into()))
+    }
+    async fn expire_approvals(&self, _: Timestamp, _: i64) -> Result<Vec<Approval>, StoreError> {
         Err(StoreError::Unavailable("connection refused".into()))
     }
 }

@@ -38,11 +38,11 @@ impl Default for Bounds {
 }
 
 impl Bounds {
-    /// Refuses a replica count above `max_replicas`.
-    pub fn check_replicas(&self, replicas: i32, field: &str) -> Result<(), ActionError> {
+    /// Refuses a replica count above `max_replicas`, for `action`.
+    pub fn check_replicas(&self, action: &'static str, replicas: i32, field: &str) -> Result<(), ActionError> {
         if replicas > self.max_replicas {
             return Err(ActionError::OutOfBounds {
-                action: "scale_deployment",
+                action,
                 field: field.into(),
                 value: replicas.to_string(),
                 limit: format!("bounds.max_replicas is {}", self.max_replicas),

@@ -722,6 +722,44 @@ impl ActionKind {
         !matches!(self, ActionKind::Escalate | ActionKind::Notify)
     }
 
+    /// Whether applying the action's fresh plan again after an interrupted attempt is
+    /// safe: the action states a desired value (replicas, resources, a variable, a flag on
+    /// a node or object), so a plan made against the cluster as it is now does the rest
+    /// and nothing twice. Deleting, evicting, restarting, draining, running or executing
+    /// something is not: a second attempt would act again.
+    pub fn idempotent(self) -> bool {
+        match self {
+            ActionKind::ScaleDeployment
+            | ActionKind::ScaleStatefulSet
+            | ActionKind::IncreaseResources
+            | ActionKind::UpdateHpa
+            | ActionKind::SetEnv
+            | ActionKind::CordonNode
+            | ActionKind::UncordonNode
+            | ActionKind::TaintNode
+            | ActionKind::ExpandPvc
+            | ActionKind::PauseRollout
+            | ActionKind::ResumeRollout
+            | ActionKind::SuspendCronJob
+            | ActionKind::ResumeCronJob
+            | ActionKind::IsolatePod
+            | ActionKind::CollectDiagnostics => true,
+            ActionKind::RestartPod
+            | ActionKind::EvictPod
+            | ActionKind::DeleteStuckPods
+            | ActionKind::QuarantinePod
+            | ActionKind::RolloutRestart
+            | ActionKind::RollbackDeployment
+            | ActionKind::DrainNode
+            | ActionKind::RetryJob
+            | ActionKind::RunJob
+            | ActionKind::PatchResource
+            | ActionKind::ExecCommand
+            | ActionKind::Notify
+            | ActionKind::Escalate => false,
+        }
+    }
+
     /// The RBAC rules the action needs (reads for planning included). `patch_resource`'s
     /// depend on the allow-listed kinds and are added by `medic rbac`.
     pub fn rbac(self) -> &'static [RbacRule] {

@@ -15,8 +15,8 @@ use serde_json::{Map, Value, json};
 
 use super::diff::{created, patch_change};
 use super::plan::{Plan, PlanInput};
-use super::read::{get_existing, incident_metadata, not_applicable};
-use super::target::acting_on;
+use super::read::{first_free_job_name, incident_metadata, not_applicable};
+use super::target::acting_on_live;
 use super::{ActionError, ActionKind, ResumeCronJob, RetryJob, SuspendCronJob};
 use crate::cluster::{Object, ObjectRef, Operation, PatchBody};
 
@@ -45,8 +45,7 @@ pub async fn plan_retry_job(
     input: &PlanInput<'_>,
 ) -> Result<Plan, ActionError> {
     let kind = ActionKind::RetryJob;
-    let target = acting_on(kind, target, input).await?;
-    let live = get_existing(input, kind.name(), &target).await?;
+    let (target, live) = acting_on_live(kind, target, input).await?;
     let Some(failure) = condition(&live, "Failed") else {
         return Err(not_applicable(kind.name(), &target, not_failed_reason(&live)));
     };
@@ -137,18 +136,13 @@ async fn free_name(
     base: &str,
     target: &ObjectRef,
 ) -> Result<String, ActionError> {
-    for n in 1..=MAX_RETRIES {
+    let names = (1..=MAX_RETRIES).map(|n| {
         let suffix = format!("-retry-{n}");
         let kept: String = base.chars().take(MAX_JOB_NAME.saturating_sub(suffix.len())).collect();
-        let name = format!("{}{suffix}", kept.trim_end_matches(['-', '.']));
-        let exists = input
-            .cluster
-            .get(&ObjectRef::namespaced("Job", namespace, &name))
-            .await?
-            .is_some();
-        if !exists {
-            return Ok(name);
-        }
+        format!("{}{suffix}", kept.trim_end_matches(['-', '.']))
+    });
+    if let Some(name) = first_free_job_name(input.cluster, namespace, names).await? {
+        return Ok(name);
     }
     Err(not_applicable(
         "retry_job",
@@ -221,8 +215,7 @@ pub async fn plan_suspend_cronjob(
     input: &PlanInput<'_>,
 ) -> Result<Plan, ActionError> {
     let kind = ActionKind::SuspendCronJob;
-    let target = acting_on(kind, target, input).await?;
-    let live = get_existing(input, kind.name(), &target).await?;
+    let (target, live) = acting_on_live(kind, target, input).await?;
     if suspended(&live) {
         return Err(not_applicable(kind.name(), &target, "it is already suspended"));
     }
@@ -243,19 +236,15 @@ pub async fn plan_suspend_cronjob(
     if !active.is_empty() {
         notes.push(format!("Jobs already running are not stopped: {}", active.join(", ")));
     }
-    Ok(Plan {
-        action: kind.name().into(),
-        target: Some(target.clone()),
-        summary: format!("suspend {target}"),
-        operations: vec![Operation::Patch {
-            target,
-            subresource: None,
-            patch,
-        }],
-        changes: vec![change],
+    Ok(Plan::one_patch(
+        kind.name(),
+        format!("suspend {target}"),
+        target,
+        None,
+        patch,
+        change,
         notes,
-        artifacts: Vec::new(),
-    })
+    ))
 }
 
 /// Plans `resume_cronjob`: `spec.suspend: false`.
@@ -265,8 +254,7 @@ pub async fn plan_resume_cronjob(
     input: &PlanInput<'_>,
 ) -> Result<Plan, ActionError> {
     let kind = ActionKind::ResumeCronJob;
-    let target = acting_on(kind, target, input).await?;
-    let live = get_existing(input, kind.name(), &target).await?;
+    let (target, live) = acting_on_live(kind, target, input).await?;
     if !suspended(&live) {
         return Err(not_applicable(kind.name(), &target, "it is not suspended"));
     }
@@ -279,19 +267,15 @@ pub async fn plan_resume_cronjob(
         ),
         None => "a run missed while suspended starts at once (it has no startingDeadlineSeconds)".into(),
     };
-    Ok(Plan {
-        action: kind.name().into(),
-        target: Some(target.clone()),
-        summary: format!("resume {target}"),
-        operations: vec![Operation::Patch {
-            target,
-            subresource: None,
-            patch,
-        }],
-        changes: vec![change],
-        notes: vec![format!("Jobs start again on its schedule ({schedule})"), missed],
-        artifacts: Vec::new(),
-    })
+    Ok(Plan::one_patch(
+        kind.name(),
+        format!("resume {target}"),
+        target,
+        None,
+        patch,
+        change,
+        vec![format!("Jobs start again on its schedule ({schedule})"), missed],
+    ))
 }
 
 /// Whether a CronJob is suspended (`spec.suspend`).

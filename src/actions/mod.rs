@@ -12,6 +12,7 @@
 
 pub mod bounds;
 pub mod catalog;
+pub mod container;
 pub mod diff;
 pub mod env;
 pub mod escalate;
@@ -35,11 +36,11 @@ pub mod target;
 pub mod workloads;
 
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_batch;
-#[cfg(test)]
-mod tests_cluster;
 #[cfg(test)]
 mod tests_generic;
 #[cfg(test)]

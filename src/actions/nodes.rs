@@ -19,10 +19,10 @@ pub use taints::plan_taint_node;
 
 use super::diff;
 use super::plan::{Plan, PlanInput};
-use super::read::{get_existing, not_applicable};
-use super::target::acting_on;
+use super::read::not_applicable;
+use super::target::acting_on_live;
 use super::{ActionError, ActionKind, CordonNode, UncordonNode};
-use crate::cluster::{Cluster, ClusterError, Kind, Object, ObjectRef, Operation, PatchBody};
+use crate::cluster::{Cluster, ClusterError, Kind, Object, ObjectRef, PatchBody};
 
 /// The annotation the kubelet puts on the API's copy of a static pod.
 pub const MIRROR_ANNOTATION: &str = "kubernetes.io/config.mirror";
@@ -34,7 +34,7 @@ pub async fn plan_cordon_node(
     input: &PlanInput<'_>,
 ) -> Result<Plan, ActionError> {
     let kind = ActionKind::CordonNode;
-    let (target, node) = node_of(kind, target, input).await?;
+    let (target, node) = acting_on_live(kind, target, input).await?;
     if is_cordoned(&node) {
         return Err(not_applicable(
             kind.name(),
@@ -44,22 +44,18 @@ pub async fn plan_cordon_node(
     }
     let patch = cordon_patch();
     let change = diff::patch_change(kind.name(), &node, &patch)?;
-    Ok(Plan {
-        action: kind.name().into(),
-        target: Some(target.clone()),
-        summary: format!("cordon {target}: mark it unschedulable"),
-        operations: vec![Operation::Patch {
-            target,
-            subresource: None,
-            patch,
-        }],
-        changes: vec![change],
-        notes: vec![
+    Ok(Plan::one_patch(
+        kind.name(),
+        format!("cordon {target}: mark it unschedulable"),
+        target,
+        None,
+        patch,
+        change,
+        vec![
             "pods already running on the node keep running; only new pods are kept off it (drain_node evicts them)"
                 .into(),
         ],
-        artifacts: Vec::new(),
-    })
+    ))
 }
 
 /// Plans `uncordon_node`: one merge patch removing `spec.unschedulable`, as
@@ -70,7 +66,7 @@ pub async fn plan_uncordon_node(
     input: &PlanInput<'_>,
 ) -> Result<Plan, ActionError> {
     let kind = ActionKind::UncordonNode;
-    let (target, node) = node_of(kind, target, input).await?;
+    let (target, node) = acting_on_live(kind, target, input).await?;
     if !is_cordoned(&node) {
         return Err(not_applicable(
             kind.name(),
@@ -85,30 +81,15 @@ pub async fn plan_uncordon_node(
     if !is_ready(&node) {
         notes.push("the node is not Ready: pods scheduled on it will not start until it is".into());
     }
-    Ok(Plan {
-        action: kind.name().into(),
-        target: Some(target.clone()),
-        summary: format!("uncordon {target}: mark it schedulable again"),
-        operations: vec![Operation::Patch {
-            target,
-            subresource: None,
-            patch,
-        }],
-        changes: vec![change],
+    Ok(Plan::one_patch(
+        kind.name(),
+        format!("uncordon {target}: mark it schedulable again"),
+        target,
+        None,
+        patch,
+        change,
         notes,
-        artifacts: Vec::new(),
-    })
-}
-
-/// The node the action acts on, and the node as it is now.
-async fn node_of(
-    kind: ActionKind,
-    target: Option<&ObjectRef>,
-    input: &PlanInput<'_>,
-) -> Result<(ObjectRef, Object), ActionError> {
-    let target = acting_on(kind, target, input).await?;
-    let node = get_existing(input, kind.name(), &target).await?;
-    Ok((target, node))
+    ))
 }
 
 /// The patch that cordons a node.

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::bounds::Bounds;
 use super::settings::ActionSettings;
-use crate::cluster::{Cluster, ObjectRef, Operation};
+use crate::cluster::{Cluster, ObjectRef, Operation, PatchBody};
 use crate::context::Context;
 use crate::incident::Incident;
 
@@ -70,6 +70,32 @@ pub struct Artifact {
 }
 
 impl Plan {
+    /// A plan of one patch of `target` (of its `subresource`, if any), whose diff is
+    /// `change`; `summary` and `notes` are for humans.
+    pub fn one_patch(
+        action: &str,
+        summary: String,
+        target: ObjectRef,
+        subresource: Option<&str>,
+        patch: PatchBody,
+        change: Change,
+        notes: Vec<String>,
+    ) -> Plan {
+        Plan {
+            action: action.into(),
+            target: Some(target.clone()),
+            summary,
+            operations: vec![Operation::Patch {
+                target,
+                subresource: subresource.map(str::to_string),
+                patch,
+            }],
+            changes: vec![change],
+            notes,
+            artifacts: Vec::new(),
+        }
+    }
+
     /// The plan as text: summary, calls, notes, artifacts (names and sizes, not their
     /// contents), diffs.
     pub fn render(&self) -> String {

@@ -25,8 +25,8 @@ pub use stuck::{plan_delete_stuck_pods, plan_delete_stuck_pods_at};
 
 use super::diff;
 use super::plan::{Change, Plan, PlanInput};
-use super::read::{get_existing, kind_and_name, not_applicable};
-use super::target::acting_on;
+use super::read::{kind_and_name, not_applicable};
+use super::target::acting_on_live;
 use super::{ActionError, ActionKind, RestartPod};
 use crate::cluster::{Object, ObjectRef, Operation};
 
@@ -37,15 +37,7 @@ pub async fn plan_restart_pod(
     input: &PlanInput<'_>,
 ) -> Result<Plan, ActionError> {
     let kind = ActionKind::RestartPod;
-    let target = acting_on(kind, target, input).await?;
-    let pod = get_existing(input, kind.name(), &target).await?;
-    if terminating(&pod) {
-        return Err(not_applicable(
-            kind.name(),
-            &target,
-            "the pod is already being deleted (metadata.deletionTimestamp is set)",
-        ));
-    }
+    let (target, pod) = live_pod(kind, target, input).await?;
     let controller = pod.controller();
     let (summary, note) = match &controller {
         Some(owner) => (
@@ -92,6 +84,22 @@ fn replacement_note(owner: &ObjectRef) -> String {
     } else {
         format!("its {} will create a replacement", kind_and_name(owner))
     }
+}
+
+/// Why a pod that is already being deleted is not acted on.
+const BEING_DELETED: &str = "the pod is already being deleted (metadata.deletionTimestamp is set)";
+
+/// The pod `kind` acts on, as it is now; refused when it is already being deleted.
+async fn live_pod(
+    kind: ActionKind,
+    target: Option<&ObjectRef>,
+    input: &PlanInput<'_>,
+) -> Result<(ObjectRef, Object), ActionError> {
+    let (target, pod) = acting_on_live(kind, target, input).await?;
+    if terminating(&pod) {
+        return Err(not_applicable(kind.name(), &target, BEING_DELETED));
+    }
+    Ok((target, pod))
 }
 
 /// Whether the object is being deleted (`metadata.deletionTimestamp` is set).

@@ -164,6 +164,77 @@ pub fn label_value(s: &str) -> String {
     cleaned.trim_matches(|c: char| !c.is_ascii_alphanumeric()).to_string()
 }
 
+/// Whether a `LabelSelector` (`matchLabels` and `matchExpressions`) selects an object
+/// with `labels`. An empty selector selects every object; an unknown operator selects
+/// none, as the API server would refuse it.
+pub fn label_selector_selects(selector: &Value, labels: Option<&Value>) -> bool {
+    let label = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
+    let by_labels = selector
+        .get("matchLabels")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .all(|(k, v)| label(k) == v.as_str());
+    let by_expressions = selector
+        .get("matchExpressions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .all(|e| {
+            let key = e.get("key").and_then(Value::as_str).unwrap_or_default();
+            let values: Vec<&str> = e
+                .get("values")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            match e.get("operator").and_then(Value::as_str) {
+                Some("In") => label(key).is_some_and(|v| values.contains(&v)),
+                Some("NotIn") => label(key).is_none_or(|v| !values.contains(&v)),
+                Some("Exists") => label(key).is_some(),
+                Some("DoesNotExist") => label(key).is_none(),
+                _ => false,
+            }
+        });
+    by_labels && by_expressions
+}
+
+/// What a PodDisruptionBudget requires: `minAvailable 2`, `maxUnavailable 25%`, or `at
+/// least one pod available` for a budget that gives neither.
+pub fn budget_requirement(pdb: &Object) -> String {
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if let Some(min) = pdb.0.pointer("/spec/minAvailable") {
+        format!("minAvailable {}", text(min))
+    } else if let Some(max) = pdb.0.pointer("/spec/maxUnavailable") {
+        format!("maxUnavailable {}", text(max))
+    } else {
+        "at least one pod available".into()
+    }
+}
+
+/// The first of `names` that no Job in `namespace` has, asked of the cluster in turn
+/// (and no further than needed); `None` when every one is taken.
+pub async fn first_free_job_name(
+    cluster: &dyn Cluster,
+    namespace: &str,
+    names: impl IntoIterator<Item = String>,
+) -> Result<Option<String>, ClusterError> {
+    for name in names {
+        if cluster
+            .get(&ObjectRef::namespaced("Job", namespace, &name))
+            .await?
+            .is_none()
+        {
+            return Ok(Some(name));
+        }
+    }
+    Ok(None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,13 +14,14 @@
 use serde_json::{Map, Value, json};
 
 use super::bounds::Bounds;
+use super::container::template_container;
 use super::diff::patch_change;
 use super::plan::{Plan, PlanInput};
 use super::quantity::Quantity;
-use super::read::{get_existing, is_paused, not_applicable, template_containers};
-use super::target::acting_on;
+use super::read::{is_paused, not_applicable};
+use super::target::acting_on_live;
 use super::{ActionError, ActionKind, IncreaseResources};
-use crate::cluster::{ObjectRef, Operation, PatchBody};
+use crate::cluster::{ObjectRef, PatchBody};
 
 const ACTION: &str = "increase_resources";
 
@@ -34,8 +35,7 @@ pub async fn plan_increase(
     input: &PlanInput<'_>,
 ) -> Result<Plan, ActionError> {
     p.validate(input.bounds)?;
-    let target = acting_on(ActionKind::IncreaseResources, target, input).await?;
-    let live = get_existing(input, ACTION, &target).await?;
+    let (target, live) = acting_on_live(ActionKind::IncreaseResources, target, input).await?;
     if target.kind.is("Deployment") && is_paused(&live) {
         return Err(not_applicable(
             ACTION,
@@ -43,14 +43,7 @@ pub async fn plan_increase(
             "rollout is paused: the new resources would reach no pod until it is resumed",
         ));
     }
-    let containers = live
-        .0
-        .pointer("/spec/template")
-        .map(template_containers)
-        .unwrap_or_default();
-    let alert_container = input.incident.target.as_ref().and_then(|t| t.container.as_deref());
-    let index = pick_container(p.container.as_deref(), alert_container, containers, &target)?;
-    let container = &containers[index];
+    let (index, container) = template_container(ACTION, &live, p.container.as_deref(), input, &target)?;
     let name = container.get("name").and_then(Value::as_str).unwrap_or_default();
 
     let mut raises = Vec::new();
@@ -116,19 +109,7 @@ pub async fn plan_increase(
     notes.push(format!(
         "changing the pod template replaces the pods of {target}, following its update strategy"
     ));
-    Ok(Plan {
-        action: ACTION.into(),
-        target: Some(target.clone()),
-        summary,
-        operations: vec![Operation::Patch {
-            target,
-            subresource: None,
-            patch,
-        }],
-        changes: vec![change],
-        notes,
-        artifacts: Vec::new(),
-    })
+    Ok(Plan::one_patch(ACTION, summary, target, None, patch, change, notes))
 }
 
 /// One resource (memory or CPU): its key in `resources`, how to round, how to bound.
@@ -166,48 +147,6 @@ struct Raise {
     new_limit: Quantity,
     old_request: Option<Quantity>,
     new_request: Option<Quantity>,
-}
-
-/// Chooses the container: the parameter, else the one the alert names, else the only one.
-fn pick_container(
-    param: Option<&str>,
-    alert: Option<&str>,
-    containers: &[Value],
-    target: &ObjectRef,
-) -> Result<usize, ActionError> {
-    let names: Vec<&str> = containers
-        .iter()
-        .map(|c| c.get("name").and_then(Value::as_str).unwrap_or_default())
-        .collect();
-    let list = names.join(", ");
-    let position = |n: &str| names.iter().position(|x| *x == n);
-    if let Some(n) = param {
-        return position(n).ok_or_else(|| ActionError::InvalidParams {
-            action: ACTION,
-            field: "params.container".into(),
-            message: format!("{target} has no container {n:?} (containers: {list})"),
-        });
-    }
-    if let Some(n) = alert {
-        return position(n).ok_or_else(|| {
-            not_applicable(
-                ACTION,
-                target,
-                format!("the alert names container {n:?}, which it does not have (containers: {list}); give params.container"),
-            )
-        });
-    }
-    match names.len() {
-        0 => Err(not_applicable(ACTION, target, "its pod template has no containers")),
-        1 => Ok(0),
-        _ => Err(not_applicable(
-            ACTION,
-            target,
-            format!(
-                "it has several containers ({list}) and neither the parameters nor the alert name one; give params.container"
-            ),
-        )),
-    }
 }
 
 /// The container's current `resources.<section>.<key>`, parsed.

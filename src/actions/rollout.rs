@@ -12,10 +12,10 @@ use serde_json::{Value, json};
 
 use super::diff::patch_change;
 use super::plan::{Plan, PlanInput};
-use super::read::{get_existing, is_paused, not_applicable, replicas};
-use super::target::acting_on;
+use super::read::{is_paused, not_applicable, replicas};
+use super::target::acting_on_live;
 use super::{ActionError, ActionKind, PauseRollout, ResumeRollout};
-use crate::cluster::{Object, ObjectRef, Operation, PatchBody};
+use crate::cluster::{Object, ObjectRef, PatchBody};
 
 /// Plans `pause_rollout`: `spec.paused: true`.
 pub async fn plan_pause_rollout(
@@ -24,8 +24,7 @@ pub async fn plan_pause_rollout(
     input: &PlanInput<'_>,
 ) -> Result<Plan, ActionError> {
     let kind = ActionKind::PauseRollout;
-    let target = acting_on(kind, target, input).await?;
-    let live = get_existing(input, kind.name(), &target).await?;
+    let (target, live) = acting_on_live(kind, target, input).await?;
     if is_paused(&live) {
         return Err(not_applicable(kind.name(), &target, "its rollout is already paused"));
     }
@@ -43,19 +42,15 @@ pub async fn plan_pause_rollout(
         "while paused, changes to the pod template are recorded but not rolled out; scaling still applies".into(),
     );
     notes.push("resume_rollout resumes it".into());
-    Ok(Plan {
-        action: kind.name().into(),
-        target: Some(target.clone()),
-        summary: format!("pause the rollout of {target}"),
-        operations: vec![Operation::Patch {
-            target,
-            subresource: None,
-            patch,
-        }],
-        changes: vec![change],
+    Ok(Plan::one_patch(
+        kind.name(),
+        format!("pause the rollout of {target}"),
+        target,
+        None,
+        patch,
+        change,
         notes,
-        artifacts: Vec::new(),
-    })
+    ))
 }
 
 /// Plans `resume_rollout`: `spec.paused: false`.
@@ -65,8 +60,7 @@ pub async fn plan_resume_rollout(
     input: &PlanInput<'_>,
 ) -> Result<Plan, ActionError> {
     let kind = ActionKind::ResumeRollout;
-    let target = acting_on(kind, target, input).await?;
-    let live = get_existing(input, kind.name(), &target).await?;
+    let (target, live) = acting_on_live(kind, target, input).await?;
     if !is_paused(&live) {
         return Err(not_applicable(kind.name(), &target, "its rollout is not paused"));
     }
@@ -81,19 +75,15 @@ pub async fn plan_resume_rollout(
     } else {
         "every pod runs the current pod template: resuming starts no new rollout until the template changes".into()
     };
-    Ok(Plan {
-        action: kind.name().into(),
-        target: Some(target.clone()),
-        summary: format!("resume the rollout of {target}"),
-        operations: vec![Operation::Patch {
-            target,
-            subresource: None,
-            patch,
-        }],
-        changes: vec![change],
-        notes: vec![note],
-        artifacts: Vec::new(),
-    })
+    Ok(Plan::one_patch(
+        kind.name(),
+        format!("resume the rollout of {target}"),
+        target,
+        None,
+        patch,
+        change,
+        vec![note],
+    ))
 }
 
 /// `status.updatedReplicas`: the pods running the Deployment's current template, as its

@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 
 use super::diff::created;
 use super::plan::{Change, Plan, PlanInput};
-use super::read::{incident_metadata, label_value};
+use super::read::{first_free_job_name, incident_metadata, label_value};
 use super::settings::JobTemplate;
 use super::{ActionError, RunJob};
 use crate::cluster::{Object, ObjectRef, Operation};
@@ -186,7 +186,7 @@ async fn free_name(
 ) -> Result<String, ActionError> {
     let tpl = dns_part(template);
     let fp = short_fingerprint(fingerprint);
-    for n in 1..=MAX_RUNS {
+    let names = (1..=MAX_RUNS).map(|n| {
         let tail = if fp.is_empty() {
             format!("-{n}")
         } else {
@@ -194,15 +194,10 @@ async fn free_name(
         };
         let room = MAX_NAME.saturating_sub("medic-".len() + tail.len());
         let kept: String = tpl.chars().take(room).collect();
-        let name = format!("medic-{}{tail}", kept.trim_end_matches('-'));
-        let exists = input
-            .cluster
-            .get(&ObjectRef::namespaced("Job", namespace, &name))
-            .await?
-            .is_some();
-        if !exists {
-            return Ok(name);
-        }
+        format!("medic-{}{tail}", kept.trim_end_matches('-'))
+    });
+    if let Some(name) = first_free_job_name(input.cluster, namespace, names).await? {
+        return Ok(name);
     }
     Err(ActionError::NotApplicable {
         action: ACTION,

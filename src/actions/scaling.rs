@@ -1,6 +1,7 @@
 //! Scaling actions beyond Deployments: `scale_statefulset` (as `kubectl scale`, a merge
 //! patch of the `scale` subresource) and `update_hpa` (a merge patch of a
-//! HorizontalPodAutoscaler's `minReplicas`/`maxReplicas`).
+//! HorizontalPodAutoscaler's `minReplicas`/`maxReplicas`), and the scale-subresource
+//! planning `scale_deployment` shares (`plan_scale_subresource`).
 //!
 //! A StatefulSet scales by ordinal: it adds pods `<name>-<n>` upwards and removes the
 //! highest ordinals first; the PersistentVolumeClaims of removed pods are kept (unless its
@@ -16,9 +17,9 @@ use serde_json::{Value, json};
 use super::diff::patch_change;
 use super::plan::{Plan, PlanInput};
 use super::read::{get_existing, kind_and_name, not_applicable, replicas};
-use super::target::acting_on;
-use super::{ActionError, ActionKind, ScaleStatefulSet, UpdateHpa, check_max_replicas};
-use crate::cluster::{Kind, Object, ObjectRef, Operation, PatchBody};
+use super::target::{acting_on, acting_on_live};
+use super::{ActionError, ActionKind, ScaleStatefulSet, UpdateHpa};
+use crate::cluster::{Kind, Object, ObjectRef, PatchBody};
 
 /// Plans `scale_statefulset`: set `spec.replicas` through the `scale` subresource.
 pub async fn plan_scale_statefulset(
@@ -26,12 +27,34 @@ pub async fn plan_scale_statefulset(
     target: Option<&ObjectRef>,
     input: &PlanInput<'_>,
 ) -> Result<Plan, ActionError> {
-    let kind = ActionKind::ScaleStatefulSet;
     p.validate(input.bounds)?;
-    let target = acting_on(kind, target, input).await?;
-    let live = get_existing(input, kind.name(), &target).await?;
+    plan_scale_subresource(
+        ActionKind::ScaleStatefulSet,
+        (p.replicas, p.delta),
+        target,
+        input,
+        ordinal_notes,
+    )
+    .await
+}
+
+/// Plans setting `spec.replicas` of the Deployment or StatefulSet `kind` acts on through
+/// its `scale` subresource, as `kubectl scale`: to `set_to` (`params.replicas`), else to
+/// the current count plus `delta` (both validated already). `workload_notes(live,
+/// current, wanted)` says what the change does to the workload's pods; the notes that
+/// scaling to 0 stops them all and that an HPA may undo the change follow. Shared by
+/// `scale_statefulset` and `scale_deployment`.
+pub(crate) async fn plan_scale_subresource(
+    kind: ActionKind,
+    (set_to, delta): (Option<i32>, Option<i32>),
+    target: Option<&ObjectRef>,
+    input: &PlanInput<'_>,
+    workload_notes: impl FnOnce(&Object, i64, i64) -> Vec<String>,
+) -> Result<Plan, ActionError> {
+    let (target, live) = acting_on_live(kind, target, input).await?;
+    let workload = target.kind.kind.clone();
     let current = replicas(&live);
-    let (field, wanted) = match (p.replicas, p.delta) {
+    let (field, wanted) = match (set_to, delta) {
         (Some(r), _) => ("params.replicas", i64::from(r)),
         (None, Some(d)) => ("params.delta", current + i64::from(d)),
         (None, None) => {
@@ -47,15 +70,12 @@ pub async fn plan_scale_statefulset(
             action: kind.name(),
             field: field.into(),
             value: wanted.to_string(),
-            limit: format!("replicas cannot go below 0 (the StatefulSet has {current})"),
+            limit: format!("replicas cannot go below 0 (the {workload} has {current})"),
         });
     }
-    check_max_replicas(
-        kind.name(),
-        input.bounds,
-        i32::try_from(wanted).unwrap_or(i32::MAX),
-        field,
-    )?;
+    input
+        .bounds
+        .check_replicas(kind.name(), i32::try_from(wanted).unwrap_or(i32::MAX), field)?;
     if wanted == current {
         return Err(not_applicable(
             kind.name(),
@@ -65,7 +85,10 @@ pub async fn plan_scale_statefulset(
     }
     let patch = PatchBody::Merge(json!({"spec": {"replicas": wanted}}));
     let change = patch_change(kind.name(), &live, &patch)?;
-    let mut notes = ordinal_notes(&live, current, wanted);
+    let mut notes = workload_notes(&live, current, wanted);
+    if wanted == 0 {
+        notes.push(format!("scaling to 0 stops every pod of the {workload}"));
+    }
     match autoscalers_of(input, &target).await {
         Ok(hpas) => notes.extend(hpas.iter().map(|h| {
             format!(
@@ -77,19 +100,15 @@ pub async fn plan_scale_statefulset(
         })),
         Err(e) => notes.push(format!("could not check for a HorizontalPodAutoscaler: {e}")),
     }
-    Ok(Plan {
-        action: kind.name().into(),
-        target: Some(target.clone()),
-        summary: format!("scale {target} from {current} to {wanted} replicas"),
-        operations: vec![Operation::Patch {
-            target,
-            subresource: Some("scale".into()),
-            patch,
-        }],
-        changes: vec![change],
+    Ok(Plan::one_patch(
+        kind.name(),
+        format!("scale {target} from {current} to {wanted} replicas"),
+        target,
+        Some("scale"),
+        patch,
+        change,
         notes,
-        artifacts: Vec::new(),
-    })
+    ))
 }
 
 /// What scaling a StatefulSet from `current` to `wanted` does to its ordinals and claims
@@ -155,9 +174,6 @@ fn ordinal_notes(sts: &Object, current: i64, wanted: i64) -> Vec<String> {
                 "the claims {claims} are kept: scaling back up reattaches them with their data"
             ));
         }
-    }
-    if wanted == 0 {
-        notes.push("scaling to 0 stops every pod of the StatefulSet".into());
     }
     notes
 }
@@ -252,19 +268,15 @@ pub async fn plan_update_hpa(
         parts.push(format!("maxReplicas from {old_max} to {new_max}"));
     }
     let notes = hpa_notes(&live, old_max, new_min, new_max);
-    Ok(Plan {
-        action: kind.name().into(),
-        target: Some(hpa_ref.clone()),
-        summary: format!("set {} of {hpa_ref}", parts.join(" and ")),
-        operations: vec![Operation::Patch {
-            target: hpa_ref,
-            subresource: None,
-            patch,
-        }],
-        changes: vec![change],
+    Ok(Plan::one_patch(
+        kind.name(),
+        format!("set {} of {hpa_ref}", parts.join(" and ")),
+        hpa_ref,
+        None,
+        patch,
+        change,
         notes,
-        artifacts: Vec::new(),
-    })
+    ))
 }
 
 /// What the HPA will do with its new bounds, from the replicas it runs now.

@@ -15,10 +15,10 @@ use serde_json::{Value, json};
 use super::diff::patch_change;
 use super::plan::{Plan, PlanInput};
 use super::quantity::Quantity;
-use super::read::{get_existing, not_applicable};
-use super::target::acting_on;
+use super::read::not_applicable;
+use super::target::acting_on_live;
 use super::{ActionError, ActionKind, ExpandPvc};
-use crate::cluster::{Kind, Object, ObjectRef, Operation, PatchBody};
+use crate::cluster::{Kind, Object, ObjectRef, PatchBody};
 
 const ACTION: &str = "expand_pvc";
 
@@ -38,8 +38,7 @@ pub async fn plan_expand_pvc(
     input: &PlanInput<'_>,
 ) -> Result<Plan, ActionError> {
     p.validate(input.bounds)?;
-    let target = acting_on(ActionKind::ExpandPvc, target, input).await?;
-    let live = get_existing(input, ACTION, &target).await?;
+    let (target, live) = acting_on_live(ActionKind::ExpandPvc, target, input).await?;
     let refuse = |reason: String| not_applicable(ACTION, &target, reason);
 
     let phase = live
@@ -130,19 +129,15 @@ pub async fn plan_expand_pvc(
     }
     notes.push("some volume plugins grow the filesystem only when a pod mounts the claim again".into());
     notes.push("a claim cannot be shrunk back: this cannot be undone".into());
-    Ok(Plan {
-        action: ACTION.into(),
-        target: Some(target.clone()),
-        summary: format!("expand {target} from {current} to {wanted}"),
-        operations: vec![Operation::Patch {
-            target,
-            subresource: None,
-            patch,
-        }],
-        changes: vec![change],
+    Ok(Plan::one_patch(
+        ACTION,
+        format!("expand {target} from {current} to {wanted}"),
+        target,
+        None,
+        patch,
+        change,
         notes,
-        artifacts: Vec::new(),
-    })
+    ))
 }
 
 /// The claim's StorageClass: the one it names, else the cluster's default.

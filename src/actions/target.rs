@@ -14,7 +14,7 @@
 use super::plan::PlanInput;
 use super::read::{WORKLOAD_KINDS, get_existing, kind_and_name, not_applicable};
 use super::{ActionError, ActionKind};
-use crate::cluster::ObjectRef;
+use crate::cluster::{Object, ObjectRef};
 
 /// How deep an owner chain is followed (pod → ReplicaSet → Deployment needs 2).
 const MAX_OWNER_DEPTH: usize = 4;
@@ -43,6 +43,18 @@ pub fn resolve(kind: ActionKind, input: &PlanInput<'_>) -> Result<Option<ObjectR
             }
         }
     }
+}
+
+/// The object `kind` acts on (see [`acting_on`]) and that object as it is now (gone is
+/// [`ActionError::NotApplicable`]).
+pub async fn acting_on_live(
+    kind: ActionKind,
+    target: Option<&ObjectRef>,
+    input: &PlanInput<'_>,
+) -> Result<(ObjectRef, Object), ActionError> {
+    let target = acting_on(kind, target, input).await?;
+    let live = get_existing(input, kind.name(), &target).await?;
+    Ok((target, live))
 }
 
 /// The object `kind` acts on, given the (resolved) `target`: the target itself when its

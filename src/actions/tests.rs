@@ -2,385 +2,13 @@
 //! operations and the diff it plans, every documented refusal, the state of the cluster
 //! after the plan's operations are applied, and the full dry-run rendering.
 
-use jiff::Timestamp;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::plan::{Plan, PlanInput};
-use super::workloads::plan_rollout_restart_at;
+use super::test_support::*;
 use super::*;
-use crate::cluster::sim::SimCluster;
-use crate::cluster::{Cluster, Kind, Object, ObjectRef, Operation, PatchBody};
+use crate::cluster::{Object, ObjectRef, Operation, PatchBody};
 use crate::context::{ContainerFacts, Context, EventFacts, PodFacts, WorkloadFacts};
-use crate::incident::{AlertStatus, Incident, Labels, TargetKind, TargetRef};
-
-const NOW: &str = "2025-03-01T12:00:00Z";
-
-/// One node; Deployment `shop/api` (2 replicas, revision 2 running `shop/api:1.4`, with
-/// the ReplicaSet of revision 1 running `shop/api:1.3` scaled to 0, and two pods written
-/// out); a pod `shop/debug` without controller; Deployment `shop/web` (two containers,
-/// a single revision, scaled by an HPA); Deployment `shop/batch` (paused); StatefulSet `shop/db` (OnDelete).
-const SHOP: &str = r#"
-apiVersion: medic.dev/v1alpha1
-kind: FixtureClock
-now: "2025-03-01T12:00:00Z"
----
-apiVersion: v1
-kind: Node
-metadata: {name: worker-1}
-status:
-  allocatable: {cpu: "8", memory: 16Gi, pods: "110"}
-  conditions: [{type: Ready, status: "True"}]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: api
-  namespace: shop
-  uid: uid-api
-  resourceVersion: "100"
-  creationTimestamp: "2025-02-01T09:00:00Z"
-  annotations: {deployment.kubernetes.io/revision: "2"}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: api}}
-  template:
-    metadata: {labels: {app: api}}
-    spec:
-      containers:
-      - name: api
-        image: shop/api:1.4
-        resources:
-          limits: {cpu: 500m, memory: 256Mi}
-          requests: {cpu: 250m, memory: 128Mi}
----
-apiVersion: apps/v1
-kind: ReplicaSet
-metadata:
-  name: api-5d8f7
-  namespace: shop
-  uid: uid-api-rs1
-  creationTimestamp: "2025-02-01T09:00:00Z"
-  labels: {app: api, pod-template-hash: 5d8f7}
-  annotations: {deployment.kubernetes.io/revision: "1"}
-  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: api, uid: uid-api, controller: true}]
-spec:
-  replicas: 0
-  selector: {matchLabels: {app: api, pod-template-hash: 5d8f7}}
-  template:
-    metadata: {labels: {app: api, pod-template-hash: 5d8f7}}
-    spec:
-      containers:
-      - name: api
-        image: shop/api:1.3
-        resources:
-          limits: {cpu: 500m, memory: 256Mi}
-          requests: {cpu: 250m, memory: 128Mi}
----
-apiVersion: apps/v1
-kind: ReplicaSet
-metadata:
-  name: api-6b9c4
-  namespace: shop
-  uid: uid-api-rs2
-  creationTimestamp: "2025-02-20T09:00:00Z"
-  labels: {app: api, pod-template-hash: 6b9c4}
-  annotations: {deployment.kubernetes.io/revision: "2"}
-  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: api, uid: uid-api, controller: true}]
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: api, pod-template-hash: 6b9c4}}
-  template:
-    metadata: {labels: {app: api, pod-template-hash: 6b9c4}}
-    spec:
-      containers:
-      - name: api
-        image: shop/api:1.4
-        resources:
-          limits: {cpu: 500m, memory: 256Mi}
-          requests: {cpu: 250m, memory: 128Mi}
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: api-6b9c4-x7k2p
-  namespace: shop
-  uid: uid-pod-1
-  creationTimestamp: "2025-02-20T09:00:00Z"
-  labels: {app: api, pod-template-hash: 6b9c4}
-  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: api-6b9c4, uid: uid-api-rs2, controller: true}]
-spec:
-  nodeName: worker-1
-  containers:
-  - name: api
-    image: shop/api:1.4
-    resources:
-      limits: {cpu: 500m, memory: 256Mi}
-      requests: {cpu: 250m, memory: 128Mi}
-status:
-  phase: Running
-  conditions: [{type: Ready, status: "True"}]
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: api-6b9c4-q9m4t
-  namespace: shop
-  uid: uid-pod-2
-  creationTimestamp: "2025-02-20T09:00:00Z"
-  labels: {app: api, pod-template-hash: 6b9c4}
-  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: api-6b9c4, uid: uid-api-rs2, controller: true}]
-spec:
-  nodeName: worker-1
-  containers:
-  - name: api
-    image: shop/api:1.4
-    resources:
-      limits: {cpu: 500m, memory: 256Mi}
-      requests: {cpu: 250m, memory: 128Mi}
-status:
-  phase: Running
-  conditions: [{type: Ready, status: "True"}]
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: debug
-  namespace: shop
-  uid: uid-debug
-  creationTimestamp: "2025-03-01T11:00:00Z"
-spec:
-  nodeName: worker-1
-  containers:
-  - name: shell
-    image: busybox:1.36
-status:
-  phase: Running
-  conditions: [{type: Ready, status: "True"}]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-  uid: uid-web
-  annotations: {deployment.kubernetes.io/revision: "1"}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - name: app
-        image: shop/web:2.0
-        resources:
-          requests: {memory: 64Mi}
-      - name: proxy
-        image: envoyproxy/envoy:v1.30
----
-apiVersion: autoscaling/v2
-kind: HorizontalPodAutoscaler
-metadata: {name: web, namespace: shop}
-spec:
-  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
-  minReplicas: 1
-  maxReplicas: 5
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: batch
-  namespace: shop
-  uid: uid-batch
-spec:
-  paused: true
-  replicas: 1
-  selector: {matchLabels: {app: batch}}
-  template:
-    metadata: {labels: {app: batch}}
-    spec:
-      containers:
-      - name: batch
-        image: shop/batch:1.0
-        resources:
-          limits: {memory: 128Mi}
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: db
-  namespace: shop
-  uid: uid-db
-spec:
-  replicas: 1
-  serviceName: db
-  updateStrategy: {type: OnDelete}
-  selector: {matchLabels: {app: db}}
-  template:
-    metadata: {labels: {app: db}}
-    spec:
-      containers:
-      - name: db
-        image: postgres:16
-"#;
-
-fn now() -> Timestamp {
-    NOW.parse().unwrap()
-}
-
-fn deployment(name: &str) -> ObjectRef {
-    ObjectRef::namespaced("Deployment", "shop", name)
-}
-
-fn pod(name: &str) -> ObjectRef {
-    ObjectRef::namespaced("Pod", "shop", name)
-}
-
-/// A cluster, an incident about one of its objects, the incident's context and bounds.
-struct Fixture {
-    cluster: SimCluster,
-    incident: Incident,
-    context: Context,
-    bounds: Bounds,
-    settings: crate::actions::ActionSettings,
-}
-
-impl Fixture {
-    /// The shop cluster with an alert about `kind/shop/name`.
-    fn alert_on(kind: TargetKind, name: &str) -> Fixture {
-        Fixture {
-            cluster: SimCluster::from_yaml_at(SHOP, now()).expect("the fixture loads"),
-            incident: incident(Some(TargetRef {
-                kind,
-                namespace: Some("shop".into()),
-                name: name.into(),
-                container: None,
-            })),
-            context: Context::default(),
-            bounds: Bounds::default(),
-            settings: Default::default(),
-        }
-    }
-
-    /// The alert names a container too.
-    fn naming_container(mut self, container: &str) -> Fixture {
-        if let Some(t) = self.incident.target.as_mut() {
-            t.container = Some(container.into());
-        }
-        self
-    }
-
-    fn input<'a>(&'a self, target: Option<&'a ObjectRef>) -> PlanInput<'a> {
-        PlanInput {
-            incident: &self.incident,
-            context: &self.context,
-            target,
-            cluster: &self.cluster,
-            bounds: &self.bounds,
-            settings: &self.settings,
-        }
-    }
-
-    /// Plans `action` on the incident's target, as the executor would (a rollout
-    /// restart is stamped with [`NOW`]).
-    async fn plan(&self, action: &Action) -> Result<Plan, ActionError> {
-        self.plan_on(action, None).await
-    }
-
-    /// Plans `action` with `target` as the decision's target.
-    async fn plan_on(&self, action: &Action, target: Option<&ObjectRef>) -> Result<Plan, ActionError> {
-        let input = self.input(target);
-        match action {
-            Action::RolloutRestart(p) => {
-                action.validate(input.bounds)?;
-                let target = target::resolve(action.kind(), &input)?;
-                plan_rollout_restart_at(p, target.as_ref(), &input, now()).await
-            }
-            other => other.plan(&input).await,
-        }
-    }
-
-    /// Applies every operation of the plan, in order.
-    async fn apply(&self, plan: &Plan) {
-        for op in &plan.operations {
-            self.cluster
-                .apply(op)
-                .await
-                .unwrap_or_else(|e| panic!("applying {} failed: {e}", op.describe()));
-        }
-    }
-
-    async fn get(&self, r: &ObjectRef) -> Option<Object> {
-        self.cluster.get(r).await.unwrap()
-    }
-
-    async fn pods(&self, app: &str) -> Vec<Object> {
-        self.cluster
-            .list(&Kind::of("Pod"), Some("shop"), Some(&format!("app={app}")))
-            .await
-            .unwrap()
-    }
-
-    async fn replicasets(&self) -> Vec<Object> {
-        self.cluster
-            .list(&Kind::of("ReplicaSet"), Some("shop"), None)
-            .await
-            .unwrap()
-    }
-}
-
-fn incident(target: Option<TargetRef>) -> Incident {
-    Incident {
-        source: "alertmanager".into(),
-        fingerprint: "0f1e2d3c4b5a6978".into(),
-        status: AlertStatus::Firing,
-        alertname: "KubePodCrashLooping".into(),
-        severity: Some("warning".into()),
-        labels: Labels::new(),
-        annotations: [("summary".to_string(), "Pod is crash looping.".to_string())]
-            .into_iter()
-            .collect(),
-        starts_at: now(),
-        ends_at: None,
-        generator_url: None,
-        receiver: None,
-        group_key: None,
-        target,
-    }
-}
-
-fn action(name: &str, params: Value) -> Action {
-    Action::from_parts(name, params).expect("valid action")
-}
-
-/// The `NotApplicable` reason, or a panic naming what came instead.
-fn not_applicable(result: Result<Plan, ActionError>) -> (String, String) {
-    match result {
-        Err(ActionError::NotApplicable { target, reason, .. }) => (target, reason),
-        other => panic!("expected NotApplicable, got {other:?}"),
-    }
-}
-
-fn patch_of(plan: &Plan) -> (&ObjectRef, Option<&str>, &PatchBody) {
-    match plan.operations.as_slice() {
-        [
-            Operation::Patch {
-                target,
-                subresource,
-                patch,
-            },
-        ] => (target, subresource.as_deref(), patch),
-        other => panic!("expected one patch, got {other:?}"),
-    }
-}
-
-fn container_at<'a>(obj: &'a Object, name: &str) -> &'a Value {
-    obj.0
-        .pointer("/spec/template/spec/containers")
-        .and_then(Value::as_array)
-        .and_then(|cs| cs.iter().find(|c| c["name"] == name))
-        .unwrap_or_else(|| panic!("no container {name}"))
-}
+use crate::incident::TargetKind;
 
 // ---------------------------------------------------------------------------------------
 // Target resolution
@@ -388,7 +16,7 @@ fn container_at<'a>(obj: &'a Object, name: &str) -> &'a Value {
 
 #[tokio::test]
 async fn the_decisions_target_wins_over_the_incidents() {
-    let f = Fixture::alert_on(TargetKind::Deployment, "api");
+    let f = DEPLOYMENTS.alert_on(TargetKind::Deployment, "api");
     let web = deployment("web");
     assert_eq!(
         target::resolve(ActionKind::ScaleDeployment, &f.input(Some(&web))).unwrap(),
@@ -402,7 +30,7 @@ async fn the_decisions_target_wins_over_the_incidents() {
 
 #[tokio::test]
 async fn a_pod_stands_for_its_workload_from_the_context_or_the_cluster() {
-    let mut f = Fixture::alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
+    let mut f = DEPLOYMENTS.alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
     let p = pod("api-6b9c4-x7k2p");
     // Without the owner chain in the context, the pod is kept and followed through the cluster.
     let resolved = target::resolve(ActionKind::RolloutRestart, &f.input(None)).unwrap();
@@ -428,7 +56,7 @@ async fn a_pod_stands_for_its_workload_from_the_context_or_the_cluster() {
 
 #[tokio::test]
 async fn targets_of_the_wrong_kind_are_refused_with_the_reason() {
-    let f = Fixture::alert_on(TargetKind::Deployment, "api");
+    let f = DEPLOYMENTS.alert_on(TargetKind::Deployment, "api");
     let (target, reason) = not_applicable(f.plan(&action("restart_pod", json!({}))).await);
     assert_eq!(target, "deployment/shop/api");
     assert_eq!(
@@ -437,7 +65,7 @@ async fn targets_of_the_wrong_kind_are_refused_with_the_reason() {
     );
 
     let node = ObjectRef::cluster_scoped("Node", "worker-1");
-    let (target, reason) = not_applicable(f.plan_on(&action("rollout_restart", json!({})), Some(&node)).await);
+    let (target, reason) = not_applicable(f.plan_on(&action("rollout_restart", json!({})), &node).await);
     assert_eq!(target, "node/worker-1");
     assert_eq!(
         reason,
@@ -445,17 +73,14 @@ async fn targets_of_the_wrong_kind_are_refused_with_the_reason() {
     );
 
     let db_pod = f
-        .pods("db")
+        .pods("app=db")
         .await
         .into_iter()
         .next()
         .expect("the StatefulSet controller made db-0");
     let (target, reason) = not_applicable(
-        f.plan_on(
-            &action("scale_deployment", json!({"replicas": 2})),
-            Some(&db_pod.reference()),
-        )
-        .await,
+        f.plan_on(&action("scale_deployment", json!({"replicas": 2})), &db_pod.reference())
+            .await,
     );
     assert_eq!(target, "pod/shop/db-0");
     assert_eq!(
@@ -463,10 +88,7 @@ async fn targets_of_the_wrong_kind_are_refused_with_the_reason() {
         "it belongs to StatefulSet db, and scale_deployment acts on Deployment only"
     );
 
-    let (target, reason) = not_applicable(
-        f.plan_on(&action("rollout_restart", json!({})), Some(&pod("debug")))
-            .await,
-    );
+    let (target, reason) = not_applicable(f.plan_on(&action("rollout_restart", json!({})), &pod("debug")).await);
     assert_eq!(target, "pod/shop/debug");
     assert_eq!(
         reason,
@@ -490,7 +112,7 @@ async fn targets_of_the_wrong_kind_are_refused_with_the_reason() {
 
 #[tokio::test]
 async fn restart_pod_deletes_the_pod_by_uid_and_its_replicaset_replaces_it() {
-    let f = Fixture::alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
+    let f = DEPLOYMENTS.alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
     let plan = f.plan(&action("restart_pod", json!({}))).await.unwrap();
     assert_eq!(
         plan.operations,
@@ -510,7 +132,7 @@ async fn restart_pod_deletes_the_pod_by_uid_and_its_replicaset_replaces_it() {
 
     f.apply(&plan).await;
     assert!(f.get(&pod("api-6b9c4-x7k2p")).await.is_none());
-    let pods = f.pods("api").await;
+    let pods = f.pods("app=api").await;
     let names: Vec<&str> = pods.iter().map(Object::name).collect();
     assert_eq!(pods.len(), 2, "{names:?}");
     assert!(names.contains(&"api-6b9c4-q9m4t"));
@@ -522,7 +144,7 @@ async fn restart_pod_deletes_the_pod_by_uid_and_its_replicaset_replaces_it() {
 
 #[tokio::test]
 async fn restart_pod_refuses_a_pod_without_controller_unless_forced() {
-    let f = Fixture::alert_on(TargetKind::Pod, "debug");
+    let f = DEPLOYMENTS.alert_on(TargetKind::Pod, "debug");
     let (target, reason) = not_applicable(f.plan(&action("restart_pod", json!({}))).await);
     assert_eq!(target, "pod/shop/debug");
     assert_eq!(
@@ -541,7 +163,7 @@ async fn restart_pod_refuses_a_pod_without_controller_unless_forced() {
 
 #[tokio::test]
 async fn restart_pod_renders() {
-    let f = Fixture::alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
+    let f = DEPLOYMENTS.alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
     let plan = f.plan(&action("restart_pod", json!({}))).await.unwrap();
     assert_eq!(
         plan.render(),
@@ -591,7 +213,7 @@ restart_pod: delete pod/shop/api-6b9c4-x7k2p so that its ReplicaSet recreates it
 
 #[tokio::test]
 async fn rollout_restart_stamps_the_template_and_a_new_revision_rolls_out() {
-    let f = Fixture::alert_on(TargetKind::Deployment, "api");
+    let f = DEPLOYMENTS.alert_on(TargetKind::Deployment, "api");
     let plan = f.plan(&action("rollout_restart", json!({}))).await.unwrap();
     let (target, subresource, patch) = patch_of(&plan);
     assert_eq!((target, subresource), (&deployment("api"), None));
@@ -612,7 +234,7 @@ async fn rollout_restart_stamps_the_template_and_a_new_revision_rolls_out() {
     let api = f.get(&deployment("api")).await.unwrap();
     assert_eq!(read::revision(&api), Some(3));
     let newest = f
-        .replicasets()
+        .list("ReplicaSet", None)
         .await
         .into_iter()
         .find(|rs| read::revision(rs) == Some(3))
@@ -623,7 +245,7 @@ async fn rollout_restart_stamps_the_template_and_a_new_revision_rolls_out() {
             .pointer("/spec/template/metadata/annotations/kubectl.kubernetes.io~1restartedAt"),
         Some(&json!("2025-03-01T12:00:00Z"))
     );
-    let pods = f.pods("api").await;
+    let pods = f.pods("app=api").await;
     assert_eq!(pods.len(), 2);
     assert!(
         pods.iter()
@@ -633,7 +255,7 @@ async fn rollout_restart_stamps_the_template_and_a_new_revision_rolls_out() {
 
 #[tokio::test]
 async fn rollout_restart_refuses_a_paused_deployment_and_an_on_delete_statefulset() {
-    let f = Fixture::alert_on(TargetKind::Deployment, "batch");
+    let f = DEPLOYMENTS.alert_on(TargetKind::Deployment, "batch");
     let (target, reason) = not_applicable(f.plan(&action("rollout_restart", json!({}))).await);
     assert_eq!(target, "deployment/shop/batch");
     assert_eq!(
@@ -642,7 +264,7 @@ async fn rollout_restart_refuses_a_paused_deployment_and_an_on_delete_statefulse
     );
 
     let db = ObjectRef::namespaced("StatefulSet", "shop", "db");
-    let (_, reason) = not_applicable(f.plan_on(&action("rollout_restart", json!({})), Some(&db)).await);
+    let (_, reason) = not_applicable(f.plan_on(&action("rollout_restart", json!({})), &db).await);
     assert_eq!(
         reason,
         "its update strategy is OnDelete: a StatefulSet with it replaces no pod when its template changes"
@@ -651,7 +273,7 @@ async fn rollout_restart_refuses_a_paused_deployment_and_an_on_delete_statefulse
 
 #[tokio::test]
 async fn rollout_restart_renders() {
-    let f = Fixture::alert_on(TargetKind::Deployment, "api");
+    let f = DEPLOYMENTS.alert_on(TargetKind::Deployment, "api");
     let plan = f.plan(&action("rollout_restart", json!({}))).await.unwrap();
     assert_eq!(
         plan.render(),
@@ -681,7 +303,7 @@ rollout_restart: restart the pods of deployment/shop/api by stamping its pod tem
 
 #[tokio::test]
 async fn rollback_restores_the_previous_template_and_the_old_replicaset_comes_back() {
-    let f = Fixture::alert_on(TargetKind::Deployment, "api");
+    let f = DEPLOYMENTS.alert_on(TargetKind::Deployment, "api");
     let plan = f.plan(&action("rollback_deployment", json!({}))).await.unwrap();
     let live = f.get(&deployment("api")).await.unwrap();
     let (target, subresource, patch) = patch_of(&plan);
@@ -725,7 +347,7 @@ async fn rollback_restores_the_previous_template_and_the_old_replicaset_comes_ba
         "the old ReplicaSet is the newest revision again"
     );
     assert!(
-        f.pods("api")
+        f.pods("app=api")
             .await
             .iter()
             .all(|p| p.controller().map(|c| c.name).as_deref() == Some("api-5d8f7"))
@@ -741,7 +363,7 @@ async fn rollback_restores_the_previous_template_and_the_old_replicaset_comes_ba
 
 #[tokio::test]
 async fn rollback_refuses_without_a_previous_revision_or_a_paused_deployment() {
-    let f = Fixture::alert_on(TargetKind::Deployment, "web");
+    let f = DEPLOYMENTS.alert_on(TargetKind::Deployment, "web");
     let (target, reason) = not_applicable(f.plan(&action("rollback_deployment", json!({}))).await);
     assert_eq!(target, "deployment/shop/web");
     assert_eq!(
@@ -751,17 +373,17 @@ async fn rollback_refuses_without_a_previous_revision_or_a_paused_deployment() {
 
     let api = deployment("api");
     let (_, reason) = not_applicable(
-        f.plan_on(&action("rollback_deployment", json!({"to_revision": 7})), Some(&api))
+        f.plan_on(&action("rollback_deployment", json!({"to_revision": 7})), &api)
             .await,
     );
     assert_eq!(reason, "revision 7 not found (revisions: 1, 2)");
     let (_, reason) = not_applicable(
-        f.plan_on(&action("rollback_deployment", json!({"to_revision": 2})), Some(&api))
+        f.plan_on(&action("rollback_deployment", json!({"to_revision": 2})), &api)
             .await,
     );
     assert_eq!(reason, "revision 2 is the current revision");
     let plan = f
-        .plan_on(&action("rollback_deployment", json!({"to_revision": 1})), Some(&api))
+        .plan_on(&action("rollback_deployment", json!({"to_revision": 1})), &api)
         .await
         .unwrap();
     assert_eq!(
@@ -770,7 +392,7 @@ async fn rollback_refuses_without_a_previous_revision_or_a_paused_deployment() {
     );
 
     let (_, reason) = not_applicable(
-        f.plan_on(&action("rollback_deployment", json!({})), Some(&deployment("batch")))
+        f.plan_on(&action("rollback_deployment", json!({})), &deployment("batch"))
             .await,
     );
     assert_eq!(
@@ -781,7 +403,7 @@ async fn rollback_refuses_without_a_previous_revision_or_a_paused_deployment() {
 
 #[tokio::test]
 async fn rollback_renders() {
-    let f = Fixture::alert_on(TargetKind::Deployment, "api");
+    let f = DEPLOYMENTS.alert_on(TargetKind::Deployment, "api");
     let plan = f.plan(&action("rollback_deployment", json!({}))).await.unwrap();
     assert_eq!(
         plan.render(),
@@ -812,7 +434,7 @@ rollback_deployment: roll back deployment/shop/api from revision 2 to revision 1
 
 #[tokio::test]
 async fn scale_patches_the_scale_subresource_and_pods_follow() {
-    let f = Fixture::alert_on(TargetKind::Deployment, "api");
+    let f = DEPLOYMENTS.alert_on(TargetKind::Deployment, "api");
     let plan = f.plan(&action("scale_deployment", json!({"delta": 2}))).await.unwrap();
     assert_eq!(
         plan.operations,
@@ -829,13 +451,10 @@ async fn scale_patches_the_scale_subresource_and_pods_follow() {
 
     f.apply(&plan).await;
     assert_eq!(read::replicas(&f.get(&deployment("api")).await.unwrap()), 4);
-    assert_eq!(f.pods("api").await.len(), 4);
+    assert_eq!(f.pods("app=api").await.len(), 4);
 
     let web = f
-        .plan_on(
-            &action("scale_deployment", json!({"replicas": 0})),
-            Some(&deployment("web")),
-        )
+        .plan_on(&action("scale_deployment", json!({"replicas": 0})), &deployment("web"))
         .await
         .unwrap();
     assert_eq!(
@@ -846,42 +465,28 @@ async fn scale_patches_the_scale_subresource_and_pods_follow() {
         ]
     );
     f.apply(&web).await;
-    assert!(f.pods("web").await.is_empty());
+    assert!(f.pods("app=web").await.is_empty());
 }
 
 #[tokio::test]
 async fn scale_refuses_out_of_bounds_and_no_op_counts() {
-    let mut f = Fixture::alert_on(TargetKind::Deployment, "api");
+    let mut f = DEPLOYMENTS.alert_on(TargetKind::Deployment, "api");
     f.bounds.max_replicas = 5;
-    match f.plan(&action("scale_deployment", json!({"delta": 4}))).await {
-        Err(ActionError::OutOfBounds {
-            field, value, limit, ..
-        }) => {
-            assert_eq!((field.as_str(), value.as_str()), ("params.delta", "6"));
-            assert_eq!(limit, "bounds.max_replicas is 5");
-        }
-        other => panic!("expected OutOfBounds, got {other:?}"),
-    }
-    match f.plan(&action("scale_deployment", json!({"replicas": 9}))).await {
-        Err(ActionError::OutOfBounds { field, .. }) => assert_eq!(field, "params.replicas"),
-        other => panic!("expected OutOfBounds, got {other:?}"),
-    }
-    match f.plan(&action("scale_deployment", json!({"delta": -3}))).await {
-        Err(ActionError::OutOfBounds {
-            field, value, limit, ..
-        }) => {
-            assert_eq!((field.as_str(), value.as_str()), ("params.delta", "-1"));
-            assert_eq!(limit, "replicas cannot go below 0 (the Deployment has 2)");
-        }
-        other => panic!("expected OutOfBounds, got {other:?}"),
-    }
+    let (field, value, limit) = out_of_bounds(f.plan(&action("scale_deployment", json!({"delta": 4}))).await);
+    assert_eq!((field.as_str(), value.as_str()), ("params.delta", "6"));
+    assert_eq!(limit, "bounds.max_replicas is 5");
+    let (field, _, _) = out_of_bounds(f.plan(&action("scale_deployment", json!({"replicas": 9}))).await);
+    assert_eq!(field, "params.replicas");
+    let (field, value, limit) = out_of_bounds(f.plan(&action("scale_deployment", json!({"delta": -3}))).await);
+    assert_eq!((field.as_str(), value.as_str()), ("params.delta", "-1"));
+    assert_eq!(limit, "replicas cannot go below 0 (the Deployment has 2)");
     let (_, reason) = not_applicable(f.plan(&action("scale_deployment", json!({"replicas": 2}))).await);
     assert_eq!(reason, "already at 2 replicas");
 }
 
 #[tokio::test]
 async fn scale_renders() {
-    let f = Fixture::alert_on(TargetKind::Deployment, "api");
+    let f = DEPLOYMENTS.alert_on(TargetKind::Deployment, "api");
     let plan = f
         .plan(&action("scale_deployment", json!({"replicas": 3})))
         .await
@@ -913,7 +518,9 @@ scale_deployment: scale deployment/shop/api from 2 to 3 replicas
 
 #[tokio::test]
 async fn increase_resources_raises_limits_and_requests_by_the_factor() {
-    let f = Fixture::alert_on(TargetKind::Pod, "api-6b9c4-x7k2p").naming_container("api");
+    let f = DEPLOYMENTS
+        .alert_on(TargetKind::Pod, "api-6b9c4-x7k2p")
+        .naming_container("api");
     let plan = f
         .plan(&action("increase_resources", json!({"memory_factor": 1.5})))
         .await
@@ -955,7 +562,7 @@ async fn increase_resources_raises_limits_and_requests_by_the_factor() {
         Some(3),
         "the new template rolls out as revision 3"
     );
-    for p in f.pods("api").await {
+    for p in f.pods("app=api").await {
         assert_eq!(
             p.0.pointer("/spec/containers/0/resources/limits/memory"),
             Some(&json!("384Mi"))
@@ -965,7 +572,9 @@ async fn increase_resources_raises_limits_and_requests_by_the_factor() {
 
 #[tokio::test]
 async fn increase_resources_builds_missing_maps_and_caps_requests_to_the_limit() {
-    let f = Fixture::alert_on(TargetKind::Deployment, "web").naming_container("app");
+    let f = DEPLOYMENTS
+        .alert_on(TargetKind::Deployment, "web")
+        .naming_container("app");
     // app has a memory request only: the factor multiplies it and creates the limit map.
     let plan = f
         .plan(&action("increase_resources", json!({"memory_factor": 2, "cpu": "1"})))
@@ -1032,84 +641,59 @@ async fn increase_resources_builds_missing_maps_and_caps_requests_to_the_limit()
 
 #[tokio::test]
 async fn increase_resources_refusals() {
-    let f = Fixture::alert_on(TargetKind::Deployment, "web");
+    let f = DEPLOYMENTS.alert_on(TargetKind::Deployment, "web");
     let (target, reason) = not_applicable(f.plan(&action("increase_resources", json!({"memory_factor": 2}))).await);
     assert_eq!(target, "deployment/shop/web");
     assert_eq!(
         reason,
         "it has several containers (app, proxy) and neither the parameters nor the alert name one; give params.container"
     );
-    match f
-        .plan(&action(
+    let (field, message) = invalid_params(
+        f.plan(&action(
             "increase_resources",
             json!({"container": "nginx", "memory_factor": 2}),
         ))
-        .await
-    {
-        Err(ActionError::InvalidParams { field, message, .. }) => {
-            assert_eq!(field, "params.container");
-            assert_eq!(
-                message,
-                "deployment/shop/web has no container \"nginx\" (containers: app, proxy)"
-            );
-        }
-        other => panic!("expected InvalidParams, got {other:?}"),
-    }
+        .await,
+    );
+    assert_eq!(field, "params.container");
+    assert_eq!(
+        message,
+        "deployment/shop/web has no container \"nginx\" (containers: app, proxy)"
+    );
 
-    let f = Fixture::alert_on(TargetKind::Deployment, "api");
-    match f.plan(&action("increase_resources", json!({"memory_factor": 8}))).await {
-        Err(ActionError::OutOfBounds { field, limit, .. }) => {
-            assert_eq!(field, "params.memory_factor");
-            assert_eq!(limit, "bounds.max_resource_factor is 4");
-        }
-        other => panic!("expected OutOfBounds, got {other:?}"),
-    }
-    let mut small = Fixture::alert_on(TargetKind::Deployment, "api");
+    let f = DEPLOYMENTS.alert_on(TargetKind::Deployment, "api");
+    let (field, _, limit) = out_of_bounds(f.plan(&action("increase_resources", json!({"memory_factor": 8}))).await);
+    assert_eq!(field, "params.memory_factor");
+    assert_eq!(limit, "bounds.max_resource_factor is 4");
+    let mut small = DEPLOYMENTS.alert_on(TargetKind::Deployment, "api");
     small.bounds.max_memory = quantity::Quantity::parse("512Mi").unwrap();
-    match small
-        .plan(&action("increase_resources", json!({"memory_factor": 3})))
-        .await
-    {
-        Err(ActionError::OutOfBounds {
-            field, value, limit, ..
-        }) => {
-            assert_eq!(field, "params.memory_factor");
-            assert_eq!(value, "3 (memory limit 768Mi)");
-            assert_eq!(limit, "bounds.max_memory is 512Mi");
-        }
-        other => panic!("expected OutOfBounds, got {other:?}"),
-    }
-    match f.plan(&action("increase_resources", json!({"memory": "128Gi"}))).await {
-        Err(ActionError::OutOfBounds { field, limit, .. }) => {
-            assert_eq!(field, "params.memory");
-            assert_eq!(limit, "bounds.max_memory is 64Gi");
-        }
-        other => panic!("expected OutOfBounds, got {other:?}"),
-    }
-    match f.plan(&action("increase_resources", json!({"memory": "2Gi"}))).await {
-        Err(ActionError::OutOfBounds { field, limit, .. }) => {
-            assert_eq!(field, "params.memory");
-            assert_eq!(
-                limit,
-                "bounds.max_resource_factor is 4 and this is 8.00 times the current limit 256Mi"
-            );
-        }
-        other => panic!("expected OutOfBounds, got {other:?}"),
-    }
-    match f.plan(&action("increase_resources", json!({"memory": "256Mi"}))).await {
-        Err(ActionError::InvalidParams { field, message, .. }) => {
-            assert_eq!(field, "params.memory");
-            assert_eq!(
-                message,
-                "must be higher than the current memory limit 256Mi of container api, found 256Mi"
-            );
-        }
-        other => panic!("expected InvalidParams, got {other:?}"),
-    }
+    let (field, value, limit) = out_of_bounds(
+        small
+            .plan(&action("increase_resources", json!({"memory_factor": 3})))
+            .await,
+    );
+    assert_eq!(field, "params.memory_factor");
+    assert_eq!(value, "3 (memory limit 768Mi)");
+    assert_eq!(limit, "bounds.max_memory is 512Mi");
+    let (field, _, limit) = out_of_bounds(f.plan(&action("increase_resources", json!({"memory": "128Gi"}))).await);
+    assert_eq!(field, "params.memory");
+    assert_eq!(limit, "bounds.max_memory is 64Gi");
+    let (field, _, limit) = out_of_bounds(f.plan(&action("increase_resources", json!({"memory": "2Gi"}))).await);
+    assert_eq!(field, "params.memory");
+    assert_eq!(
+        limit,
+        "bounds.max_resource_factor is 4 and this is 8.00 times the current limit 256Mi"
+    );
+    let (field, message) = invalid_params(f.plan(&action("increase_resources", json!({"memory": "256Mi"}))).await);
+    assert_eq!(field, "params.memory");
+    assert_eq!(
+        message,
+        "must be higher than the current memory limit 256Mi of container api, found 256Mi"
+    );
     let (_, reason) = not_applicable(
         f.plan_on(
             &action("increase_resources", json!({"memory_factor": 2})),
-            Some(&deployment("batch")),
+            &deployment("batch"),
         )
         .await,
     );
@@ -1121,7 +705,9 @@ async fn increase_resources_refusals() {
 
 #[tokio::test]
 async fn increase_resources_renders() {
-    let f = Fixture::alert_on(TargetKind::Pod, "api-6b9c4-x7k2p").naming_container("api");
+    let f = DEPLOYMENTS
+        .alert_on(TargetKind::Pod, "api-6b9c4-x7k2p")
+        .naming_container("api");
     let plan = f
         .plan(&action(
             "increase_resources",
@@ -1166,7 +752,7 @@ increase_resources: raise memory limit of container api in deployment/shop/api f
 
 #[tokio::test]
 async fn escalate_changes_nothing_and_says_what_to_look_at() {
-    let mut f = Fixture::alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
+    let mut f = DEPLOYMENTS.alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
     f.context = Context {
         target: Some(pod("api-6b9c4-x7k2p")),
         target_found: true,
@@ -1238,7 +824,7 @@ escalate: hand to a human: the crash is in the application code
 
 #[tokio::test]
 async fn escalate_without_a_reason_or_a_target() {
-    let mut f = Fixture::alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
+    let mut f = DEPLOYMENTS.alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
     f.incident.target = None;
     let plan = f.plan(&action("escalate", json!({}))).await.unwrap();
     assert_eq!(plan.target, None);

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::settings::JobTemplate;
-use super::tests_cluster::*;
+use super::test_support::*;
 use super::{ActionError, ActionSettings, quantity::Quantity};
 use crate::cluster::{Operation, PatchBody};
 use crate::incident::TargetKind;
@@ -19,7 +19,7 @@ use crate::incident::TargetKind;
 
 #[tokio::test]
 async fn expand_pvc_raises_the_request_and_the_capacity_follows() {
-    let f = Fixture::alert_on(TargetKind::PersistentVolumeClaim, "uploads");
+    let f = WORKLOADS.alert_on(TargetKind::PersistentVolumeClaim, "uploads");
     let plan = f.plan(&action("expand_pvc", json!({"factor": 1.5}))).await.unwrap();
     let claim = shop("PersistentVolumeClaim", "uploads");
     assert_eq!(
@@ -66,7 +66,7 @@ async fn expand_pvc_raises_the_request_and_the_capacity_follows() {
 
 #[tokio::test]
 async fn expand_pvc_refusals() {
-    let mut f = Fixture::alert_on(TargetKind::PersistentVolumeClaim, "uploads");
+    let mut f = WORKLOADS.alert_on(TargetKind::PersistentVolumeClaim, "uploads");
     let on = |name: &str| shop("PersistentVolumeClaim", name);
     let grow = action("expand_pvc", json!({"factor": 2}));
 
@@ -146,7 +146,7 @@ async fn expand_pvc_refusals() {
     );
 
     // Without a default class, a claim without a class has none.
-    let f = Fixture::alert_on(TargetKind::PersistentVolumeClaim, "scratch");
+    let f = WORKLOADS.alert_on(TargetKind::PersistentVolumeClaim, "scratch");
     let unmark = Operation::Patch {
         target: crate::cluster::ObjectRef::cluster_scoped("StorageClass", "standard"),
         subresource: None,
@@ -160,7 +160,7 @@ async fn expand_pvc_refusals() {
 
 #[tokio::test]
 async fn expand_pvc_renders() {
-    let f = Fixture::alert_on(TargetKind::PersistentVolumeClaim, "uploads");
+    let f = WORKLOADS.alert_on(TargetKind::PersistentVolumeClaim, "uploads");
     let plan = f.plan(&action("expand_pvc", json!({"size": "20Gi"}))).await.unwrap();
     assert_eq!(
         plan.render(),
@@ -193,7 +193,7 @@ expand_pvc: expand persistentvolumeclaim/shop/uploads from 10Gi to 20Gi
 
 #[tokio::test]
 async fn retry_job_creates_a_fresh_copy_under_the_next_free_name() {
-    let f = Fixture::alert_on(TargetKind::Job, "db-migrate");
+    let f = WORKLOADS.alert_on(TargetKind::Job, "db-migrate");
     let plan = f.plan(&action("retry_job", json!({}))).await.unwrap();
     let job = created_by(&plan);
     assert_eq!(
@@ -273,7 +273,7 @@ async fn retry_job_creates_a_fresh_copy_under_the_next_free_name() {
 
 #[tokio::test]
 async fn retry_job_keeps_the_cronjob_owner() {
-    let f = Fixture::alert_on(TargetKind::Job, "report-28990020");
+    let f = WORKLOADS.alert_on(TargetKind::Job, "report-28990020");
     let plan = f.plan(&action("retry_job", json!({}))).await.unwrap();
     let job = created_by(&plan);
     assert_eq!(job.name(), "report-28990020-retry-1");
@@ -303,7 +303,7 @@ async fn retry_job_keeps_the_cronjob_owner() {
 
 #[tokio::test]
 async fn retry_job_refuses_a_job_that_has_not_failed() {
-    let f = Fixture::alert_on(TargetKind::Job, "nightly");
+    let f = WORKLOADS.alert_on(TargetKind::Job, "nightly");
     let (target, reason) = not_applicable(f.plan(&action("retry_job", json!({}))).await);
     assert_eq!(target, "job/shop/nightly");
     assert_eq!(reason, "it completed successfully: there is nothing to retry");
@@ -340,7 +340,7 @@ async fn retry_job_refuses_a_job_that_has_not_failed() {
 
 #[tokio::test]
 async fn retry_job_shortens_a_long_name() {
-    let f = Fixture::alert_on(TargetKind::Job, "db-migrate");
+    let f = WORKLOADS.alert_on(TargetKind::Job, "db-migrate");
     let long = "a".repeat(60);
     let mut job = f.get(&shop("Job", "db-migrate")).await.unwrap();
     job.0["metadata"] = json!({"name": long, "namespace": "shop"});
@@ -365,7 +365,7 @@ async fn retry_job_shortens_a_long_name() {
 
 #[tokio::test]
 async fn retry_job_renders() {
-    let f = Fixture::alert_on(TargetKind::Job, "db-migrate");
+    let f = WORKLOADS.alert_on(TargetKind::Job, "db-migrate");
     let plan = f.plan(&action("retry_job", json!({}))).await.unwrap();
     assert_eq!(
         plan.render(),
@@ -420,7 +420,7 @@ retry_job: re-create failed job/shop/db-migrate as job/shop/db-migrate-retry-2
 
 #[tokio::test]
 async fn suspend_and_resume_a_cronjob() {
-    let f = Fixture::alert_on(TargetKind::CronJob, "report");
+    let f = WORKLOADS.alert_on(TargetKind::CronJob, "report");
     let plan = f.plan(&action("suspend_cronjob", json!({}))).await.unwrap();
     let report = shop("CronJob", "report");
     assert_eq!(
@@ -470,7 +470,7 @@ async fn suspend_and_resume_a_cronjob() {
 
 #[tokio::test]
 async fn suspend_and_resume_render() {
-    let f = Fixture::alert_on(TargetKind::CronJob, "cleanup");
+    let f = WORKLOADS.alert_on(TargetKind::CronJob, "cleanup");
     let plan = f.plan(&action("resume_cronjob", json!({}))).await.unwrap();
     assert_eq!(
         plan.render(),
@@ -490,7 +490,7 @@ resume_cronjob: resume cronjob/shop/cleanup
 +  suspend: false
 "
     );
-    let f = Fixture::alert_on(TargetKind::CronJob, "report");
+    let f = WORKLOADS.alert_on(TargetKind::CronJob, "report");
     let plan = f.plan(&action("suspend_cronjob", json!({}))).await.unwrap();
     assert_eq!(
         plan.render(),
@@ -552,7 +552,7 @@ fn with_templates(mut f: Fixture, templates: &[(&str, &str)]) -> Fixture {
 
 /// An alert about a database table, without a Kubernetes target.
 fn table_alert() -> Fixture {
-    let mut f = Fixture::alert_on(TargetKind::Pod, "unused");
+    let mut f = WORKLOADS.alert_on(TargetKind::Pod, "unused");
     f.incident.target = None;
     f.incident.alertname = "PostgresqlTableBloat".into();
     f.incident.labels = [
@@ -823,7 +823,7 @@ async fn the_shipped_job_templates_parse_and_plan_valid_jobs() {
             "{shown}"
         );
 
-        let mut f = Fixture::alert_on(TargetKind::Pod, "unused");
+        let mut f = WORKLOADS.alert_on(TargetKind::Pod, "unused");
         f.incident.target = None;
         f.incident.labels = alert_for(&name)
             .into_iter()

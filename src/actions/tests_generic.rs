@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use super::tests_pods::fixture::*;
+use super::test_support::*;
 use crate::cluster::{ClusterError, Kind, ObjectRef, Operation, PatchBody};
 use crate::incident::TargetKind;
 
@@ -27,7 +27,7 @@ fn widget() -> ObjectRef {
 
 #[tokio::test]
 async fn patch_resource_merges_into_an_allowed_object_guarded_by_its_version() {
-    let f = Fixture::alert_on(TargetKind::Deployment, "api");
+    let f = PODS.alert_on(TargetKind::Deployment, "api");
     let plan = f
         .plan(&action(
             "patch_resource",
@@ -69,7 +69,7 @@ async fn patch_resource_merges_into_an_allowed_object_guarded_by_its_version() {
 
 #[tokio::test]
 async fn patch_resource_json_and_strategic_patches_and_custom_resources() {
-    let f = Fixture::alert_on(TargetKind::Deployment, "api");
+    let f = PODS.alert_on(TargetKind::Deployment, "api");
     let cm = configmap("api-flags");
     let plan = f
         .plan_on(
@@ -77,7 +77,7 @@ async fn patch_resource_json_and_strategic_patches_and_custom_resources() {
                 "patch_resource",
                 json!({"patch_type": "json", "patch": [{"op": "remove", "path": "/data/TIMEOUT"}]}),
             ),
-            Some(&cm),
+            &cm,
         )
         .await
         .unwrap();
@@ -120,7 +120,7 @@ async fn patch_resource_json_and_strategic_patches_and_custom_resources() {
 
 #[tokio::test]
 async fn patch_resource_refusals() {
-    let f = Fixture::alert_on(TargetKind::Deployment, "api");
+    let f = PODS.alert_on(TargetKind::Deployment, "api");
     let patch = |params: Value| action("patch_resource", params);
     let merge = json!({"data": {"a": "b"}});
 
@@ -130,7 +130,7 @@ async fn patch_resource_refusals() {
         reason,
         "apps/Deployment is not in actions.patchable_kinds (allowed: ConfigMap, example.com/Widget)"
     );
-    let mut allow_all = Fixture::alert_on(TargetKind::Deployment, "api");
+    let mut allow_all = PODS.alert_on(TargetKind::Deployment, "api");
     allow_all.settings.patchable_kinds.push("Secret".into());
     let (target, reason) = not_applicable(
         allow_all
@@ -144,7 +144,7 @@ async fn patch_resource_refusals() {
         reason,
         "patch_resource never patches Secrets: their values would pass through plans, logs and the store"
     );
-    let mut none = Fixture::alert_on(TargetKind::Deployment, "api");
+    let mut none = PODS.alert_on(TargetKind::Deployment, "api");
     none.settings.patchable_kinds.clear();
     let (_, reason) = not_applicable(
         none.plan(&patch(
@@ -217,7 +217,7 @@ async fn patch_resource_refusals() {
             "a JSON patch (patch_type json) is a list of operations, found an object".to_string()
         )
     );
-    let mut no_target = Fixture::alert_on(TargetKind::Deployment, "api");
+    let mut no_target = PODS.alert_on(TargetKind::Deployment, "api");
     no_target.incident.target = None;
     let (target, reason) = not_applicable(no_target.plan(&patch(json!({"patch": merge}))).await);
     assert_eq!(target, "no target");
@@ -226,7 +226,7 @@ async fn patch_resource_refusals() {
 
 #[tokio::test]
 async fn patch_resource_renders() {
-    let f = Fixture::alert_on(TargetKind::Deployment, "api");
+    let f = PODS.alert_on(TargetKind::Deployment, "api");
     let plan = f
         .plan(&action(
             "patch_resource",
@@ -262,7 +262,7 @@ patch_resource: apply a merge-patch to configmap/shop/api-flags
 
 #[tokio::test]
 async fn exec_command_runs_the_allow_listed_argv_and_captures_its_output() {
-    let f = Fixture::alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
+    let f = PODS.alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
     let plan = f
         .plan(&action("exec_command", json!({"command": "thread-dump"})))
         .await
@@ -319,7 +319,7 @@ async fn exec_command_runs_the_allow_listed_argv_and_captures_its_output() {
 
 #[tokio::test]
 async fn exec_command_chooses_the_container_like_increase_resources() {
-    let f = Fixture::alert_on(TargetKind::Pod, "web-7d9f8-abcde");
+    let f = PODS.alert_on(TargetKind::Pod, "web-7d9f8-abcde");
     let (target, reason) = not_applicable(f.plan(&action("exec_command", json!({"command": "thread-dump"}))).await);
     assert_eq!(target, "pod/shop/web-7d9f8-abcde");
     assert_eq!(
@@ -347,7 +347,9 @@ async fn exec_command_chooses_the_container_like_increase_resources() {
         "pod/shop/web-7d9f8-abcde has no container \"sidecar\" (containers: app, proxy)"
     );
 
-    let named = Fixture::alert_on(TargetKind::Pod, "web-7d9f8-abcde").naming_container("app");
+    let named = PODS
+        .alert_on(TargetKind::Pod, "web-7d9f8-abcde")
+        .naming_container("app");
     let plan = named
         .plan(&action("exec_command", json!({"command": "thread-dump"})))
         .await
@@ -355,19 +357,19 @@ async fn exec_command_chooses_the_container_like_increase_resources() {
     assert!(matches!(&plan.operations[0], Operation::Exec { container, .. } if container == "app"));
     // An alert about the workload names the container of its pods; one about another pod does not.
     let web = shop("Pod", "web-7d9f8-fghij");
-    let on_workload = Fixture::alert_on(TargetKind::Deployment, "web").naming_container("proxy");
+    let on_workload = PODS.alert_on(TargetKind::Deployment, "web").naming_container("proxy");
     let plan = on_workload
-        .plan_on(&action("exec_command", json!({"command": "thread-dump"})), Some(&web))
+        .plan_on(&action("exec_command", json!({"command": "thread-dump"})), &web)
         .await
         .unwrap();
     assert!(matches!(&plan.operations[0], Operation::Exec { container, .. } if container == "proxy"));
     let (_, reason) = not_applicable(
         named
-            .plan_on(&action("exec_command", json!({"command": "thread-dump"})), Some(&web))
+            .plan_on(&action("exec_command", json!({"command": "thread-dump"})), &web)
             .await,
     );
     assert!(reason.starts_with("it has several containers (app, proxy)"), "{reason}");
-    let wrong = Fixture::alert_on(TargetKind::Pod, "web-7d9f8-abcde").naming_container("db");
+    let wrong = PODS.alert_on(TargetKind::Pod, "web-7d9f8-abcde").naming_container("db");
     let (_, reason) = not_applicable(
         wrong
             .plan(&action("exec_command", json!({"command": "thread-dump"})))
@@ -381,14 +383,14 @@ async fn exec_command_chooses_the_container_like_increase_resources() {
 
 #[tokio::test]
 async fn exec_command_refusals() {
-    let f = Fixture::alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
+    let f = PODS.alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
     let (field, message) = invalid_params(f.plan(&action("exec_command", json!({"command": "rm -rf /"}))).await);
     assert_eq!(field, "params.command");
     assert_eq!(
         message,
         "\"rm -rf /\" is not a command of actions.exec_commands (allowed: broken, db-check, heap-histogram, thread-dump)"
     );
-    let mut disabled = Fixture::alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
+    let mut disabled = PODS.alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
     disabled.settings.exec_commands.clear();
     let (_, message) = invalid_params(
         disabled
@@ -413,7 +415,7 @@ async fn exec_command_refusals() {
             not_applicable(
                 f.plan_on(
                     &action("exec_command", json!({"command": "thread-dump"})),
-                    Some(&shop("Pod", name)),
+                    &shop("Pod", name),
                 )
                 .await,
             )
@@ -440,7 +442,7 @@ async fn exec_command_refusals() {
     let (target, reason) = not_applicable(
         f.plan_on(
             &action("exec_command", json!({"command": "thread-dump"})),
-            Some(&shop("Deployment", "api")),
+            &shop("Deployment", "api"),
         )
         .await,
     );
@@ -452,7 +454,7 @@ async fn exec_command_refusals() {
 
 #[tokio::test]
 async fn exec_command_renders() {
-    let f = Fixture::alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
+    let f = PODS.alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
     let plan = f
         .plan(&action("exec_command", json!({"command": "thread-dump"})))
         .await
@@ -474,7 +476,9 @@ exec_command: run thread-dump (jcmd 1 Thread.print) in container api of pod/shop
 
 #[tokio::test]
 async fn collect_diagnostics_snapshots_a_pod_into_the_plan() {
-    let f = Fixture::alert_on(TargetKind::Pod, "api-6b9c4-x7k2p").naming_container("api");
+    let f = PODS
+        .alert_on(TargetKind::Pod, "api-6b9c4-x7k2p")
+        .naming_container("api");
     let plan = f.plan(&action("collect_diagnostics", json!({}))).await.unwrap();
     assert!(plan.is_noop());
     assert!(plan.changes.is_empty());
@@ -509,7 +513,7 @@ async fn collect_diagnostics_snapshots_a_pod_into_the_plan() {
 
 #[tokio::test]
 async fn collect_diagnostics_into_a_configmap() {
-    let f = Fixture::alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
+    let f = PODS.alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
     let plan = f
         .plan(&action("collect_diagnostics", json!({"configmap": true})))
         .await
@@ -561,7 +565,7 @@ async fn collect_diagnostics_into_a_configmap() {
 
 #[tokio::test]
 async fn collect_diagnostics_of_a_node_a_workload_and_other_kinds() {
-    let f = Fixture::alert_on(TargetKind::Node, "worker-2");
+    let f = PODS.alert_on(TargetKind::Node, "worker-2");
     let plan = f
         .plan(&action("collect_diagnostics", json!({"configmap": true})))
         .await
@@ -581,10 +585,7 @@ async fn collect_diagnostics_of_a_node_a_workload_and_other_kinds() {
     );
 
     let plan = f
-        .plan_on(
-            &action("collect_diagnostics", json!({})),
-            Some(&shop("Deployment", "web")),
-        )
+        .plan_on(&action("collect_diagnostics", json!({})), &shop("Deployment", "web"))
         .await
         .unwrap();
     let describe = &plan.artifacts[0].content;
@@ -592,7 +593,7 @@ async fn collect_diagnostics_of_a_node_a_workload_and_other_kinds() {
     assert_eq!(plan.artifacts.len(), 1, "healthy containers: no log tails");
 
     let plan = f
-        .plan_on(&action("collect_diagnostics", json!({})), Some(&shop("Service", "api")))
+        .plan_on(&action("collect_diagnostics", json!({})), &shop("Service", "api"))
         .await
         .unwrap();
     let describe = &plan.artifacts[0].content;
@@ -606,10 +607,10 @@ async fn collect_diagnostics_of_a_node_a_workload_and_other_kinds() {
 
 #[tokio::test]
 async fn collect_diagnostics_refusals() {
-    let f = Fixture::alert_on(TargetKind::Pod, "gone");
+    let f = PODS.alert_on(TargetKind::Pod, "gone");
     let (target, reason) = not_applicable(f.plan(&action("collect_diagnostics", json!({}))).await);
     assert_eq!((target.as_str(), reason.as_str()), ("pod/shop/gone", "pod not found"));
-    let mut none = Fixture::alert_on(TargetKind::Pod, "gone");
+    let mut none = PODS.alert_on(TargetKind::Pod, "gone");
     none.incident.target = None;
     let (target, reason) = not_applicable(none.plan(&action("collect_diagnostics", json!({}))).await);
     assert_eq!(target, "no target");
@@ -626,7 +627,7 @@ async fn collect_diagnostics_refusals() {
 
 #[tokio::test]
 async fn collect_diagnostics_renders() {
-    let f = Fixture::alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
+    let f = PODS.alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
     let plan = f
         .plan(&action("collect_diagnostics", json!({"configmap": true})))
         .await

@@ -8,16 +8,16 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
-use super::plan::{Plan, PlanInput};
+use super::plan::Plan;
 use super::settings::JobTemplate;
-use super::tests_cluster::*;
-use super::{ActionError, Bounds};
+use super::test_support::kube::{assert_write, only_write, plan_through, request_lines};
+use super::test_support::*;
+use super::{Action, ActionError, ActionSettings};
 use crate::cluster::kube::KubeCluster;
 use crate::cluster::kube::mock::{MockApi, Recorded, Reply};
 use crate::cluster::sim::SimCluster;
 use crate::cluster::{Cluster, ClusterError, Kind, Object, PatchBody};
-use crate::context::Context;
-use crate::incident::{Incident, TargetKind, TargetRef};
+use crate::incident::{Incident, TargetKind};
 
 /// Where a request points: `/api/v1/namespaces/shop/pods/x/log` and the like.
 #[derive(Debug, PartialEq)]
@@ -185,7 +185,7 @@ struct Api {
 
 impl Api {
     async fn start() -> Api {
-        let sim = SimCluster::from_yaml_at(CLUSTER, now()).expect("the fixture loads");
+        let sim = SimCluster::from_yaml_at(WORKLOADS.objects, now()).expect("the fixture loads");
         let objects: Objects = Arc::new(Mutex::new(sim.objects()));
         let server = MockApi::start(api_server(objects.clone())).await;
         let cluster = server.cluster();
@@ -196,24 +196,26 @@ impl Api {
         }
     }
 
-    /// Plans `action` for an incident about `kind/shop/name`, reading through kube-rs.
-    async fn plan(
-        &self,
-        incident: &Incident,
-        action: &super::Action,
-        settings: &super::ActionSettings,
-    ) -> Result<Plan, ActionError> {
-        let context = Context::default();
-        let bounds = Bounds::default();
-        let input = PlanInput {
-            incident,
-            context: &context,
-            target: None,
-            cluster: &self.cluster,
-            bounds: &bounds,
-            settings,
-        };
-        action.plan(&input).await
+    /// Plans `action` for `incident`, reading through kube-rs.
+    async fn plan(&self, incident: &Incident, action: &Action, settings: &ActionSettings) -> Result<Plan, ActionError> {
+        plan_through(&self.cluster, incident, settings, action).await
+    }
+
+    /// Plans `action` about the `kind` object `name` in `shop` with the default settings;
+    /// the action must be possible.
+    async fn plan_about(&self, kind: TargetKind, name: &str, action: &Action) -> Plan {
+        let incident = WORKLOADS.incident_about(kind, name);
+        self.plan(&incident, action, &ActionSettings::default())
+            .await
+            .expect("the plan")
+    }
+
+    /// Plans as [`Api::plan_about`] does, then sends the plan's operations, which the
+    /// server must accept.
+    async fn send_about(&self, kind: TargetKind, name: &str, action: &Action) -> Plan {
+        let plan = self.plan_about(kind, name, action).await;
+        self.apply(&plan).await.expect("the server accepts the plan");
+        plan
     }
 
     /// Sends the plan's operations; the first error stops.
@@ -222,23 +224,6 @@ impl Api {
             self.cluster.apply(op).await?;
         }
         Ok(())
-    }
-
-    /// The requests so far, as `METHOD /path`.
-    fn lines(&self) -> Vec<String> {
-        self.server.requests().iter().map(Recorded::line).collect()
-    }
-
-    /// The one write sent (PATCH, POST).
-    fn write(&self) -> Recorded {
-        let writes: Vec<Recorded> = self
-            .server
-            .requests()
-            .into_iter()
-            .filter(|r| r.method != "GET")
-            .collect();
-        assert_eq!(writes.len(), 1, "{writes:#?}");
-        writes.into_iter().next().expect("one write")
     }
 
     /// An object as the server holds it now.
@@ -251,15 +236,6 @@ impl Api {
             .find(|o| o.kind() == kind && o.name() == name)
             .cloned()
     }
-}
-
-fn about(kind: TargetKind, name: &str) -> Incident {
-    incident(Some(TargetRef {
-        kind,
-        namespace: Some("shop".into()),
-        name: name.into(),
-        container: None,
-    }))
 }
 
 #[test]
@@ -287,26 +263,22 @@ fn api_paths_parse() {
 #[tokio::test]
 async fn scale_statefulset_patches_the_scale_subresource() {
     let api = Api::start().await;
-    let plan = api
-        .plan(
-            &about(TargetKind::StatefulSet, "db"),
-            &action("scale_statefulset", json!({"replicas": 1})),
-            &Default::default(),
-        )
-        .await
-        .unwrap();
-    api.apply(&plan).await.unwrap();
+    api.send_about(
+        TargetKind::StatefulSet,
+        "db",
+        &action("scale_statefulset", json!({"replicas": 1})),
+    )
+    .await;
     assert_eq!(
-        api.lines(),
+        request_lines(&api.server),
         [
             "GET /apis/apps/v1/namespaces/shop/statefulsets/db",
             "GET /apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers",
             "PATCH /apis/apps/v1/namespaces/shop/statefulsets/db/scale",
         ]
     );
-    let patch = api.write();
-    assert_eq!(patch.content_type.as_deref(), Some("application/merge-patch+json"));
-    assert_eq!(patch.param("fieldManager"), Some("medic"));
+    let patch = only_write(&api.server);
+    assert_write(&patch, "application/merge-patch+json");
     assert_eq!(patch.json(), json!({"spec": {"replicas": 1}}));
     assert_eq!(api.object("StatefulSet", "db").unwrap().0["spec"]["replicas"], 1);
 }
@@ -314,26 +286,22 @@ async fn scale_statefulset_patches_the_scale_subresource() {
 #[tokio::test]
 async fn update_hpa_lists_the_autoscalers_and_patches_the_one_found() {
     let api = Api::start().await;
-    let plan = api
-        .plan(
-            &about(TargetKind::Deployment, "web"),
-            &action("update_hpa", json!({"min_replicas": 3, "max_replicas": 9})),
-            &Default::default(),
-        )
-        .await
-        .unwrap();
-    api.apply(&plan).await.unwrap();
+    api.send_about(
+        TargetKind::Deployment,
+        "web",
+        &action("update_hpa", json!({"min_replicas": 3, "max_replicas": 9})),
+    )
+    .await;
     assert_eq!(
-        api.lines(),
+        request_lines(&api.server),
         [
             "GET /apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers",
             "GET /apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers/web",
             "PATCH /apis/autoscaling/v2/namespaces/shop/horizontalpodautoscalers/web",
         ]
     );
-    let patch = api.write();
-    assert_eq!(patch.content_type.as_deref(), Some("application/merge-patch+json"));
-    assert_eq!(patch.param("fieldManager"), Some("medic"));
+    let patch = only_write(&api.server);
+    assert_write(&patch, "application/merge-patch+json");
     assert_eq!(patch.json(), json!({"spec": {"minReplicas": 3, "maxReplicas": 9}}));
     let hpa = api.object("HorizontalPodAutoscaler", "web").unwrap();
     assert_eq!(
@@ -345,26 +313,22 @@ async fn update_hpa_lists_the_autoscalers_and_patches_the_one_found() {
 #[tokio::test]
 async fn expand_pvc_reads_the_class_and_patches_the_claim() {
     let api = Api::start().await;
-    let plan = api
-        .plan(
-            &about(TargetKind::PersistentVolumeClaim, "uploads"),
-            &action("expand_pvc", json!({"size": "25Gi"})),
-            &Default::default(),
-        )
-        .await
-        .unwrap();
-    api.apply(&plan).await.unwrap();
+    api.send_about(
+        TargetKind::PersistentVolumeClaim,
+        "uploads",
+        &action("expand_pvc", json!({"size": "25Gi"})),
+    )
+    .await;
     assert_eq!(
-        api.lines(),
+        request_lines(&api.server),
         [
             "GET /api/v1/namespaces/shop/persistentvolumeclaims/uploads",
             "GET /apis/storage.k8s.io/v1/storageclasses/standard",
             "PATCH /api/v1/namespaces/shop/persistentvolumeclaims/uploads",
         ]
     );
-    let patch = api.write();
-    assert_eq!(patch.content_type.as_deref(), Some("application/merge-patch+json"));
-    assert_eq!(patch.param("fieldManager"), Some("medic"));
+    let patch = only_write(&api.server);
+    assert_write(&patch, "application/merge-patch+json");
     assert_eq!(
         patch.json(),
         json!({"spec": {"resources": {"requests": {"storage": "25Gi"}}}})
@@ -372,15 +336,14 @@ async fn expand_pvc_reads_the_class_and_patches_the_claim() {
 
     // A claim without a class: the classes are listed to find the default.
     let api = Api::start().await;
-    api.plan(
-        &about(TargetKind::PersistentVolumeClaim, "scratch"),
+    api.plan_about(
+        TargetKind::PersistentVolumeClaim,
+        "scratch",
         &action("expand_pvc", json!({"factor": 2})),
-        &Default::default(),
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(
-        api.lines(),
+        request_lines(&api.server),
         [
             "GET /api/v1/namespaces/shop/persistentvolumeclaims/scratch",
             "GET /apis/storage.k8s.io/v1/storageclasses",
@@ -392,16 +355,10 @@ async fn expand_pvc_reads_the_class_and_patches_the_claim() {
 async fn retry_job_checks_names_and_posts_the_new_job() {
     let api = Api::start().await;
     let plan = api
-        .plan(
-            &about(TargetKind::Job, "db-migrate"),
-            &action("retry_job", json!({})),
-            &Default::default(),
-        )
-        .await
-        .unwrap();
-    api.apply(&plan).await.unwrap();
+        .send_about(TargetKind::Job, "db-migrate", &action("retry_job", json!({})))
+        .await;
     assert_eq!(
-        api.lines(),
+        request_lines(&api.server),
         [
             "GET /apis/batch/v1/namespaces/shop/jobs/db-migrate",
             "GET /apis/batch/v1/namespaces/shop/jobs/db-migrate-retry-1",
@@ -409,9 +366,8 @@ async fn retry_job_checks_names_and_posts_the_new_job() {
             "POST /apis/batch/v1/namespaces/shop/jobs",
         ]
     );
-    let post = api.write();
-    assert_eq!(post.content_type.as_deref(), Some("application/json"));
-    assert_eq!(post.param("fieldManager"), Some("medic"));
+    let post = only_write(&api.server);
+    assert_write(&post, "application/json");
     assert_eq!(post.json(), created_by(&plan).0);
     assert_eq!(post.json()["metadata"]["name"], "db-migrate-retry-2");
     assert_eq!(post.json()["spec"].get("selector"), None);
@@ -429,13 +385,13 @@ async fn retry_job_checks_names_and_posts_the_new_job() {
 #[tokio::test]
 async fn run_job_posts_the_rendered_job() {
     let api = Api::start().await;
-    let mut incident = about(TargetKind::Deployment, "api");
+    let mut incident = WORKLOADS.incident_about(TargetKind::Deployment, "api");
     incident.labels.insert("cluster_name".into(), "orders-pg".into());
     let template: JobTemplate = serde_yaml_ng::from_str(
         "image: busybox:1.36\ncommand: [sh, -c, 'echo $CLUSTER']\nenv: {CLUSTER: '{{ labels.cluster_name }}'}\n",
     )
     .unwrap();
-    let settings = super::ActionSettings {
+    let settings = ActionSettings {
         job_templates: [("echo".to_string(), template)].into_iter().collect(),
         ..Default::default()
     };
@@ -445,15 +401,14 @@ async fn run_job_posts_the_rendered_job() {
         .unwrap();
     api.apply(&plan).await.unwrap();
     assert_eq!(
-        api.lines(),
+        request_lines(&api.server),
         [
             "GET /apis/batch/v1/namespaces/shop/jobs/medic-echo-0f1e2d3c-1",
             "POST /apis/batch/v1/namespaces/shop/jobs",
         ]
     );
-    let post = api.write();
-    assert_eq!(post.content_type.as_deref(), Some("application/json"));
-    assert_eq!(post.param("fieldManager"), Some("medic"));
+    let post = only_write(&api.server);
+    assert_write(&post, "application/json");
     let body = post.json();
     assert_eq!(body, created_by(&plan).0);
     assert_eq!(
@@ -473,15 +428,13 @@ async fn run_job_posts_the_rendered_job() {
 async fn set_env_sends_the_guarded_json_patch() {
     let api = Api::start().await;
     let plan = api
-        .plan(
-            &about(TargetKind::Deployment, "api"),
+        .send_about(
+            TargetKind::Deployment,
+            "api",
             &action("set_env", json!({"name": "LOG_LEVEL", "value": "debug"})),
-            &Default::default(),
         )
-        .await
-        .unwrap();
-    api.apply(&plan).await.unwrap();
-    let patch = api.write();
+        .await;
+    let patch = only_write(&api.server);
     assert_eq!(patch.line(), "PATCH /apis/apps/v1/namespaces/shop/deployments/api");
     assert_eq!(patch.content_type.as_deref(), Some("application/json-patch+json"));
     assert_eq!(patch.json(), patch_of(&plan).2.body().clone());
@@ -493,29 +446,17 @@ async fn set_env_sends_the_guarded_json_patch() {
 #[tokio::test]
 async fn pause_and_suspend_send_merge_patches_and_a_vanished_object_is_not_found() {
     let api = Api::start().await;
-    let pause = api
-        .plan(
-            &about(TargetKind::Deployment, "api"),
-            &action("pause_rollout", json!({})),
-            &Default::default(),
-        )
-        .await
-        .unwrap();
-    api.apply(&pause).await.unwrap();
-    let patch = api.write();
+    api.send_about(TargetKind::Deployment, "api", &action("pause_rollout", json!({})))
+        .await;
+    let patch = only_write(&api.server);
     assert_eq!(patch.line(), "PATCH /apis/apps/v1/namespaces/shop/deployments/api");
     assert_eq!(patch.content_type.as_deref(), Some("application/merge-patch+json"));
     assert_eq!(patch.json(), json!({"spec": {"paused": true}}));
 
     let api = Api::start().await;
     let suspend = api
-        .plan(
-            &about(TargetKind::CronJob, "report"),
-            &action("suspend_cronjob", json!({})),
-            &Default::default(),
-        )
-        .await
-        .unwrap();
+        .plan_about(TargetKind::CronJob, "report", &action("suspend_cronjob", json!({})))
+        .await;
     // Deleted between planning and execution: the API's 404 is NotFound.
     api.objects
         .lock()
@@ -527,7 +468,7 @@ async fn pause_and_suspend_send_merge_patches_and_a_vanished_object_is_not_found
         "{err:?}"
     );
     assert_eq!(
-        api.lines().last().map(String::as_str),
+        request_lines(&api.server).last().map(String::as_str),
         Some("PATCH /apis/batch/v1/namespaces/shop/cronjobs/report")
     );
 }

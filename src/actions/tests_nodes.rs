@@ -6,7 +6,6 @@
 
 mod cordon;
 mod drain;
-mod fixture;
 mod kube;
 mod notify;
 mod taint;

@@ -3,18 +3,11 @@
 //! diffs, every documented refusal, the state after the plan is applied, and the full
 //! dry-run rendering at a fixed time.
 
-pub(super) mod fixture;
-
 use serde_json::{Value, json};
 
-use super::ActionError;
-use crate::cluster::{Cluster, ClusterError, Object, ObjectRef, Operation, PatchBody};
+use super::test_support::*;
+use crate::cluster::{Cluster, ClusterError, Object, Operation, PatchBody};
 use crate::incident::TargetKind;
-use fixture::*;
-
-fn pod(name: &str) -> ObjectRef {
-    shop("Pod", name)
-}
 
 fn owner_names(p: &Object) -> Vec<String> {
     p.0.pointer("/metadata/ownerReferences")
@@ -31,7 +24,7 @@ fn owner_names(p: &Object) -> Vec<String> {
 
 #[tokio::test]
 async fn evict_pod_posts_an_eviction_and_the_replicaset_replaces_the_pod() {
-    let f = Fixture::alert_on(TargetKind::Pod, "web-7d9f8-abcde");
+    let f = PODS.alert_on(TargetKind::Pod, "web-7d9f8-abcde");
     let plan = f.plan(&action("evict_pod", json!({}))).await.unwrap();
     assert_eq!(
         plan.operations,
@@ -68,7 +61,7 @@ async fn evict_pod_posts_an_eviction_and_the_replicaset_replaces_the_pod() {
 
 #[tokio::test]
 async fn evict_pod_is_refused_by_a_budget_that_forbids_it() {
-    let f = Fixture::alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
+    let f = PODS.alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
     let plan = f.plan(&action("evict_pod", json!({}))).await.unwrap();
     assert_eq!(
         plan.notes[1],
@@ -86,7 +79,7 @@ async fn evict_pod_is_refused_by_a_budget_that_forbids_it() {
 
 #[tokio::test]
 async fn evict_pod_says_how_many_disruptions_a_budget_allows_when_its_status_says() {
-    let f = Fixture::alert_on(TargetKind::Pod, "debug");
+    let f = PODS.alert_on(TargetKind::Pod, "debug");
     f.cluster
         .apply(&Operation::Create {
             object: Object::new(json!({
@@ -108,7 +101,7 @@ async fn evict_pod_says_how_many_disruptions_a_budget_allows_when_its_status_say
         .await
         .unwrap();
     let plan = f
-        .plan_on(&action("evict_pod", json!({})), Some(&pod("web-7d9f8-fghij")))
+        .plan_on(&action("evict_pod", json!({})), &pod("web-7d9f8-fghij"))
         .await
         .unwrap();
     assert_eq!(
@@ -122,7 +115,7 @@ async fn evict_pod_says_how_many_disruptions_a_budget_allows_when_its_status_say
 
 #[tokio::test]
 async fn evict_pod_refusals() {
-    let f = Fixture::alert_on(TargetKind::Pod, "debug");
+    let f = PODS.alert_on(TargetKind::Pod, "debug");
     let (target, reason) = not_applicable(f.plan(&action("evict_pod", json!({}))).await);
     assert_eq!(target, "pod/shop/debug");
     assert_eq!(
@@ -131,7 +124,7 @@ async fn evict_pod_refusals() {
     );
     let evict_on = |name: &'static str| {
         let f = &f;
-        async move { not_applicable(f.plan_on(&action("evict_pod", json!({})), Some(&pod(name))).await).1 }
+        async move { not_applicable(f.plan_on(&action("evict_pod", json!({})), &pod(name)).await).1 }
     };
     assert_eq!(
         evict_on("kube-proxy-worker-1").await,
@@ -143,7 +136,7 @@ async fn evict_pod_refusals() {
     );
     assert_eq!(evict_on("gone").await, "pod not found");
     let (target, reason) = not_applicable(
-        f.plan_on(&action("evict_pod", json!({})), Some(&shop("Deployment", "api")))
+        f.plan_on(&action("evict_pod", json!({})), &shop("Deployment", "api"))
             .await,
     );
     assert_eq!(
@@ -156,7 +149,7 @@ async fn evict_pod_refusals() {
 
 #[tokio::test]
 async fn evict_pod_renders() {
-    let f = Fixture::alert_on(TargetKind::Pod, "web-7d9f8-abcde");
+    let f = PODS.alert_on(TargetKind::Pod, "web-7d9f8-abcde");
     let plan = f.plan(&action("evict_pod", json!({}))).await.unwrap();
     assert_eq!(
         plan.render(),
@@ -202,7 +195,7 @@ evict_pod: evict pod/shop/web-7d9f8-abcde through the Eviction API so that its R
 
 #[tokio::test]
 async fn delete_stuck_pods_force_deletes_the_workloads_overdue_pods() {
-    let f = Fixture::alert_on(TargetKind::Deployment, "api");
+    let f = PODS.alert_on(TargetKind::Deployment, "api");
     let plan = f.plan(&action("delete_stuck_pods", json!({}))).await.unwrap();
     assert_eq!(
         plan.operations,
@@ -248,7 +241,7 @@ async fn delete_stuck_pods_force_deletes_the_workloads_overdue_pods() {
 
 #[tokio::test]
 async fn delete_stuck_pods_with_no_margin_or_a_selector() {
-    let f = Fixture::alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
+    let f = PODS.alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
     let plan = f
         .plan(&action(
             "delete_stuck_pods",
@@ -272,7 +265,7 @@ async fn delete_stuck_pods_with_no_margin_or_a_selector() {
 
 #[tokio::test]
 async fn delete_stuck_pods_lets_the_statefulset_recreate_its_pod() {
-    let f = Fixture::alert_on(TargetKind::StatefulSet, "db");
+    let f = PODS.alert_on(TargetKind::StatefulSet, "db");
     let plan = f.plan(&action("delete_stuck_pods", json!({}))).await.unwrap();
     assert_eq!(
         plan.operations,
@@ -298,7 +291,7 @@ async fn delete_stuck_pods_lets_the_statefulset_recreate_its_pod() {
 
 #[tokio::test]
 async fn delete_stuck_pods_refusals() {
-    let f = Fixture::alert_on(TargetKind::Deployment, "web");
+    let f = PODS.alert_on(TargetKind::Deployment, "web");
     let (target, reason) = not_applicable(f.plan(&action("delete_stuck_pods", json!({}))).await);
     assert_eq!(target, "deployment/shop/web");
     assert_eq!(
@@ -308,7 +301,7 @@ async fn delete_stuck_pods_refusals() {
     );
     let on_pod = |name: &'static str, params: Value| {
         let f = &f;
-        async move { not_applicable(f.plan_on(&action("delete_stuck_pods", params), Some(&pod(name))).await).1 }
+        async move { not_applicable(f.plan_on(&action("delete_stuck_pods", params), &pod(name)).await).1 }
     };
     assert_eq!(on_pod("api-6b9c4-x7k2p", json!({})).await, "the pod is not terminating");
     assert_eq!(
@@ -320,7 +313,7 @@ async fn delete_stuck_pods_refusals() {
         "there is no pod matching app=nothing in namespace shop"
     );
     let (_, reason) = not_applicable(
-        f.plan_on(&action("delete_stuck_pods", json!({})), Some(&shop("Service", "api")))
+        f.plan_on(&action("delete_stuck_pods", json!({})), &shop("Service", "api"))
             .await,
     );
     assert_eq!(
@@ -328,23 +321,17 @@ async fn delete_stuck_pods_refusals() {
         "delete_stuck_pods acts on Deployment, StatefulSet, DaemonSet, ReplicaSet or Pod, not on a Service"
     );
 
-    let mut few = Fixture::alert_on(TargetKind::Deployment, "api");
+    let mut few = PODS.alert_on(TargetKind::Deployment, "api");
     few.bounds.max_replicas = 1;
-    match few
-        .plan(&action("delete_stuck_pods", json!({"min_overdue_seconds": 0})))
-        .await
-    {
-        Err(ActionError::OutOfBounds {
-            field, value, limit, ..
-        }) => {
-            assert_eq!((field.as_str(), value.as_str()), ("stuck pods", "2"));
-            assert_eq!(
-                limit,
-                "bounds.max_replicas is 1: force-delete fewer at once (a narrower params.selector, or one workload)"
-            );
-        }
-        other => panic!("expected OutOfBounds, got {other:?}"),
-    }
+    let (field, value, limit) = out_of_bounds(
+        few.plan(&action("delete_stuck_pods", json!({"min_overdue_seconds": 0})))
+            .await,
+    );
+    assert_eq!((field.as_str(), value.as_str()), ("stuck pods", "2"));
+    assert_eq!(
+        limit,
+        "bounds.max_replicas is 1: force-delete fewer at once (a narrower params.selector, or one workload)"
+    );
     let (field, message) = invalid_params(
         few.plan(&action("delete_stuck_pods", json!({"min_overdue_seconds": -1})))
             .await,
@@ -366,7 +353,7 @@ async fn delete_stuck_pods_refusals() {
 
 #[tokio::test]
 async fn delete_stuck_pods_renders() {
-    let f = Fixture::alert_on(TargetKind::Pod, "api-6b9c4-zz9f8");
+    let f = PODS.alert_on(TargetKind::Pod, "api-6b9c4-zz9f8");
     let plan = f.plan(&action("delete_stuck_pods", json!({}))).await.unwrap();
     assert_eq!(
         plan.render(),
@@ -412,7 +399,7 @@ delete_stuck_pods: force-delete pod/shop/api-6b9c4-zz9f8, stuck Terminating
 
 #[tokio::test]
 async fn quarantine_pod_relabels_it_out_of_its_replicaset_and_service() {
-    let f = Fixture::alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
+    let f = PODS.alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
     let plan = f.plan(&action("quarantine_pod", json!({}))).await.unwrap();
     assert_eq!(
         plan.operations,
@@ -469,7 +456,7 @@ async fn quarantine_pod_relabels_it_out_of_its_replicaset_and_service() {
 
 #[tokio::test]
 async fn quarantine_pod_keeps_existing_annotations() {
-    let f = Fixture::alert_on(TargetKind::Pod, "web-7d9f8-abcde");
+    let f = PODS.alert_on(TargetKind::Pod, "web-7d9f8-abcde");
     f.cluster
         .apply(&Operation::Patch {
             target: pod("web-7d9f8-abcde"),
@@ -502,7 +489,7 @@ async fn quarantine_pod_keeps_existing_annotations() {
 
 #[tokio::test]
 async fn quarantine_pod_refusals() {
-    let f = Fixture::alert_on(TargetKind::Pod, "debug");
+    let f = PODS.alert_on(TargetKind::Pod, "debug");
     let (target, reason) = not_applicable(f.plan(&action("quarantine_pod", json!({}))).await);
     assert_eq!(target, "pod/shop/debug");
     assert_eq!(
@@ -511,7 +498,7 @@ async fn quarantine_pod_refusals() {
     );
     let on = |name: &'static str| {
         let f = &f;
-        async move { not_applicable(f.plan_on(&action("quarantine_pod", json!({})), Some(&pod(name))).await).1 }
+        async move { not_applicable(f.plan_on(&action("quarantine_pod", json!({})), &pod(name)).await).1 }
     };
     assert_eq!(
         on("db-0").await,
@@ -539,7 +526,7 @@ async fn quarantine_pod_refusals() {
 
 #[tokio::test]
 async fn quarantine_pod_renders() {
-    let f = Fixture::alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
+    let f = PODS.alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
     let plan = f.plan(&action("quarantine_pod", json!({}))).await.unwrap();
     assert_eq!(
         plan.render(),
@@ -582,7 +569,7 @@ quarantine_pod: quarantine pod/shop/api-6b9c4-x7k2p: replace its labels with med
 
 #[tokio::test]
 async fn isolate_pod_labels_the_pod_and_creates_a_deny_all_policy_for_it_alone() {
-    let f = Fixture::alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
+    let f = PODS.alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
     let plan = f.plan(&action("isolate_pod", json!({}))).await.unwrap();
     assert_eq!(plan.operations.len(), 2);
     assert_eq!(
@@ -670,10 +657,10 @@ async fn isolate_pod_labels_the_pod_and_creates_a_deny_all_policy_for_it_alone()
 
 #[tokio::test]
 async fn isolate_pod_refusals_and_a_pod_already_labelled() {
-    let f = Fixture::alert_on(TargetKind::Pod, "debug");
+    let f = PODS.alert_on(TargetKind::Pod, "debug");
     let on = |name: &'static str| {
         let f = &f;
-        async move { not_applicable(f.plan_on(&action("isolate_pod", json!({})), Some(&pod(name))).await).1 }
+        async move { not_applicable(f.plan_on(&action("isolate_pod", json!({})), &pod(name)).await).1 }
     };
     assert_eq!(
         on("api-6b9c4-zz9f8").await,
@@ -707,7 +694,7 @@ async fn isolate_pod_refusals_and_a_pod_already_labelled() {
 
 #[tokio::test]
 async fn isolate_pod_renders() {
-    let f = Fixture::alert_on(TargetKind::Pod, "web-7d9f8-abcde");
+    let f = PODS.alert_on(TargetKind::Pod, "web-7d9f8-abcde");
     let plan = f.plan(&action("isolate_pod", json!({}))).await.unwrap();
     assert_eq!(
         plan.render(),

@@ -5,14 +5,15 @@
 
 use serde_json::json;
 
-use super::tests_pods::fixture::*;
+use super::test_support::kube::assert_write;
+use super::test_support::*;
 use crate::cluster::kube::mock::{MockApi, Reply, cluster_at};
 use crate::cluster::{Cluster, ClusterError, Operation, PatchBody};
 use crate::incident::TargetKind;
 
 #[tokio::test]
 async fn evict_is_a_policy_v1_eviction_and_a_429_budget_refusal_is_reported() {
-    let f = Fixture::alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
+    let f = PODS.alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
     let plan = f.plan(&action("evict_pod", json!({}))).await.unwrap();
     let api = MockApi::start(|_| {
         Reply::status(
@@ -49,7 +50,7 @@ async fn evict_is_a_policy_v1_eviction_and_a_429_budget_refusal_is_reported() {
 
 #[tokio::test]
 async fn force_delete_sends_grace_period_zero_and_the_uid_precondition() {
-    let f = Fixture::alert_on(TargetKind::Deployment, "api");
+    let f = PODS.alert_on(TargetKind::Deployment, "api");
     let plan = f.plan(&action("delete_stuck_pods", json!({}))).await.unwrap();
     let api = MockApi::start(|_| {
         Reply::json(
@@ -87,7 +88,7 @@ async fn force_delete_sends_grace_period_zero_and_the_uid_precondition() {
 
 #[tokio::test]
 async fn quarantine_sends_the_json_patch_with_its_content_type() {
-    let f = Fixture::alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
+    let f = PODS.alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
     let plan = f.plan(&action("quarantine_pod", json!({}))).await.unwrap();
     let Operation::Patch {
         patch: PatchBody::Json(body),
@@ -102,8 +103,7 @@ async fn quarantine_sends_the_json_patch_with_its_content_type() {
     assert_eq!(result.message, "pod/api-6b9c4-x7k2p patched");
     let req = api.only_request();
     assert_eq!(req.line(), "PATCH /api/v1/namespaces/shop/pods/api-6b9c4-x7k2p");
-    assert_eq!(req.content_type.as_deref(), Some("application/json-patch+json"));
-    assert_eq!(req.param("fieldManager"), Some("medic"));
+    assert_write(&req, "application/json-patch+json");
     assert_eq!(&req.json(), body);
     assert_eq!(
         req.json()[0],
@@ -126,7 +126,7 @@ async fn quarantine_sends_the_json_patch_with_its_content_type() {
 
 #[tokio::test]
 async fn isolate_patches_the_pod_then_posts_the_network_policy() {
-    let f = Fixture::alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
+    let f = PODS.alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
     let plan = f.plan(&action("isolate_pod", json!({}))).await.unwrap();
     let Operation::Create { object: policy } = &plan.operations[1] else {
         panic!("expected a create second, got {:?}", plan.operations);
@@ -158,8 +158,7 @@ async fn isolate_patches_the_pod_then_posts_the_network_policy() {
         reqs[1].line(),
         "POST /apis/networking.k8s.io/v1/namespaces/shop/networkpolicies"
     );
-    assert_eq!(reqs[1].content_type.as_deref(), Some("application/json"));
-    assert_eq!(reqs[1].param("fieldManager"), Some("medic"));
+    assert_write(&reqs[1], "application/json");
     assert_eq!(reqs[1].json(), policy.0);
 
     // The policy exists already (created by a run that crashed before recording it).
@@ -181,7 +180,7 @@ async fn isolate_patches_the_pod_then_posts_the_network_policy() {
 
 #[tokio::test]
 async fn patch_resource_and_diagnostics_configmap_go_to_their_paths() {
-    let f = Fixture::alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
+    let f = PODS.alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
     let patch = f
         .plan(&action(
             "patch_resource",

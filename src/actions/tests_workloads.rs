@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use super::read;
-use super::tests_cluster::*;
+use super::test_support::*;
 use crate::cluster::{Cluster, Kind, Operation, PatchBody};
 use crate::incident::TargetKind;
 
@@ -15,7 +15,7 @@ use crate::incident::TargetKind;
 
 #[tokio::test]
 async fn pause_rollout_sets_paused_and_a_template_change_then_waits() {
-    let f = Fixture::alert_on(TargetKind::Deployment, "api");
+    let f = WORKLOADS.alert_on(TargetKind::Deployment, "api");
     let plan = f.plan(&action("pause_rollout", json!({}))).await.unwrap();
     assert_eq!(
         plan.operations,
@@ -38,7 +38,7 @@ async fn pause_rollout_sets_paused_and_a_template_change_then_waits() {
     let api = f.get(&shop("Deployment", "api")).await.unwrap();
     assert!(read::is_paused(&api));
     // While paused, a new template is recorded but not rolled out.
-    let before: Vec<String> = f.pods("api").await.iter().map(|p| p.name().to_string()).collect();
+    let before: Vec<String> = f.pods("app=api").await.iter().map(|p| p.name().to_string()).collect();
     let bump = Operation::Patch {
         target: shop("Deployment", "api"),
         subresource: None,
@@ -46,7 +46,7 @@ async fn pause_rollout_sets_paused_and_a_template_change_then_waits() {
             {"name": "api", "image": "shop/api:1.5"}]}}}})),
     };
     f.cluster.apply(&bump).await.unwrap();
-    let after: Vec<String> = f.pods("api").await.iter().map(|p| p.name().to_string()).collect();
+    let after: Vec<String> = f.pods("app=api").await.iter().map(|p| p.name().to_string()).collect();
     assert_eq!(before, after, "a paused Deployment replaces no pod");
 
     let (target, reason) = not_applicable(f.plan(&action("pause_rollout", json!({}))).await);
@@ -60,7 +60,7 @@ async fn pause_rollout_sets_paused_and_a_template_change_then_waits() {
         vec!["0 of 2 pods run the current pod template: resuming rolls it out, following the Deployment's strategy"]
     );
     f.apply(&resume).await;
-    let pods = f.pods("api").await;
+    let pods = f.pods("app=api").await;
     assert_eq!(pods.len(), 2);
     assert!(
         pods.iter()
@@ -70,8 +70,8 @@ async fn pause_rollout_sets_paused_and_a_template_change_then_waits() {
 
 #[tokio::test]
 async fn pause_rollout_follows_a_pod_to_its_deployment_and_refuses_other_kinds() {
-    let f = Fixture::alert_on(TargetKind::Deployment, "api");
-    let pod = f.pods("api").await.remove(0).reference();
+    let f = WORKLOADS.alert_on(TargetKind::Deployment, "api");
+    let pod = f.pods("app=api").await.remove(0).reference();
     let plan = f.plan_on(&action("pause_rollout", json!({})), &pod).await.unwrap();
     assert_eq!(plan.target, Some(shop("Deployment", "api")));
 
@@ -89,8 +89,8 @@ async fn pause_rollout_follows_a_pod_to_its_deployment_and_refuses_other_kinds()
 
 #[tokio::test]
 async fn resume_rollout_rolls_out_the_paused_template() {
-    let f = Fixture::alert_on(TargetKind::Deployment, "batch");
-    assert!(f.pods("batch").await.is_empty(), "paused before its first rollout");
+    let f = WORKLOADS.alert_on(TargetKind::Deployment, "batch");
+    assert!(f.pods("app=batch").await.is_empty(), "paused before its first rollout");
     let plan = f.plan(&action("resume_rollout", json!({}))).await.unwrap();
     let (target, subresource, patch) = patch_of(&plan);
     assert_eq!((target, subresource), (&shop("Deployment", "batch"), None));
@@ -100,7 +100,7 @@ async fn resume_rollout_rolls_out_the_paused_template() {
     let batch = f.get(&shop("Deployment", "batch")).await.unwrap();
     assert!(!read::is_paused(&batch));
     assert_eq!(read::revision(&batch), Some(1));
-    assert_eq!(f.pods("batch").await.len(), 1);
+    assert_eq!(f.pods("app=batch").await.len(), 1);
 
     let (_, reason) = not_applicable(f.plan(&action("resume_rollout", json!({}))).await);
     assert_eq!(reason, "its rollout is not paused");
@@ -108,7 +108,7 @@ async fn resume_rollout_rolls_out_the_paused_template() {
 
 #[tokio::test]
 async fn pause_and_resume_render() {
-    let f = Fixture::alert_on(TargetKind::Deployment, "api");
+    let f = WORKLOADS.alert_on(TargetKind::Deployment, "api");
     let plan = f.plan(&action("pause_rollout", json!({}))).await.unwrap();
     assert_eq!(
         plan.render(),
@@ -130,7 +130,7 @@ pause_rollout: pause the rollout of deployment/shop/api
      matchLabels:
 "
     );
-    let f = Fixture::alert_on(TargetKind::Deployment, "batch");
+    let f = WORKLOADS.alert_on(TargetKind::Deployment, "batch");
     let plan = f.plan(&action("resume_rollout", json!({}))).await.unwrap();
     assert_eq!(
         plan.render(),
@@ -160,9 +160,9 @@ resume_rollout: resume the rollout of deployment/shop/batch
 
 #[tokio::test]
 async fn scale_statefulset_down_removes_the_highest_ordinals_and_keeps_their_claims() {
-    let f = Fixture::alert_on(TargetKind::StatefulSet, "db");
+    let f = WORKLOADS.alert_on(TargetKind::StatefulSet, "db");
     let names = |pods: Vec<crate::cluster::Object>| pods.iter().map(|p| p.name().to_string()).collect::<Vec<_>>();
-    assert_eq!(names(f.pods("db").await), ["db-0", "db-1", "db-2"]);
+    assert_eq!(names(f.pods("app=db").await), ["db-0", "db-1", "db-2"]);
     let plan = f
         .plan(&action("scale_statefulset", json!({"replicas": 1})))
         .await
@@ -186,7 +186,7 @@ async fn scale_statefulset_down_removes_the_highest_ordinals_and_keeps_their_cla
     assert!(plan.changes[0].diff.contains("-  replicas: 3\n+  replicas: 1\n"));
 
     f.apply(&plan).await;
-    assert_eq!(names(f.pods("db").await), ["db-0"]);
+    assert_eq!(names(f.pods("app=db").await), ["db-0"]);
     let claims = f
         .cluster
         .list(&Kind::of("PersistentVolumeClaim"), Some("shop"), Some("app=db"))
@@ -201,7 +201,7 @@ async fn scale_statefulset_down_removes_the_highest_ordinals_and_keeps_their_cla
         vec!["the StatefulSet creates db-1, db-2 one at a time, each after the previous one is Ready"]
     );
     f.apply(&up).await;
-    assert_eq!(names(f.pods("db").await), ["db-0", "db-1", "db-2"]);
+    assert_eq!(names(f.pods("app=db").await), ["db-0", "db-1", "db-2"]);
     let db1 = f.get(&shop("Pod", "db-1")).await.unwrap();
     assert!(
         db1.0["spec"]["volumes"]
@@ -214,7 +214,7 @@ async fn scale_statefulset_down_removes_the_highest_ordinals_and_keeps_their_cla
 
 #[tokio::test]
 async fn scale_statefulset_warns_when_claims_are_deleted_and_in_parallel() {
-    let f = Fixture::alert_on(TargetKind::StatefulSet, "cache");
+    let f = WORKLOADS.alert_on(TargetKind::StatefulSet, "cache");
     let up = f
         .plan(&action("scale_statefulset", json!({"replicas": 3})))
         .await
@@ -236,12 +236,12 @@ async fn scale_statefulset_warns_when_claims_are_deleted_and_in_parallel() {
         ]
     );
     f.apply(&zero).await;
-    assert!(f.pods("cache").await.is_empty());
+    assert!(f.pods("app=cache").await.is_empty());
 }
 
 #[tokio::test]
 async fn scale_statefulset_names_ordinals_from_their_start() {
-    let f = Fixture::alert_on(TargetKind::StatefulSet, "db");
+    let f = WORKLOADS.alert_on(TargetKind::StatefulSet, "db");
     let start_at_1 = Operation::Patch {
         target: shop("StatefulSet", "db"),
         subresource: None,
@@ -263,7 +263,7 @@ async fn scale_statefulset_names_ordinals_from_their_start() {
 
 #[tokio::test]
 async fn scale_statefulset_refusals() {
-    let mut f = Fixture::alert_on(TargetKind::StatefulSet, "db");
+    let mut f = WORKLOADS.alert_on(TargetKind::StatefulSet, "db");
     f.bounds.max_replicas = 4;
     assert_eq!(
         out_of_bounds(f.plan(&action("scale_statefulset", json!({"delta": 2}))).await),
@@ -310,7 +310,7 @@ async fn scale_statefulset_refusals() {
 
 #[tokio::test]
 async fn scale_statefulset_renders() {
-    let f = Fixture::alert_on(TargetKind::Pod, "db-2");
+    let f = WORKLOADS.alert_on(TargetKind::Pod, "db-2");
     let plan = f
         .plan(&action("scale_statefulset", json!({"delta": -1})))
         .await
@@ -344,7 +344,7 @@ scale_statefulset: scale statefulset/shop/db from 3 to 2 replicas
 
 #[tokio::test]
 async fn update_hpa_finds_the_hpa_of_a_deployment_and_sets_its_bounds() {
-    let f = Fixture::alert_on(TargetKind::Deployment, "web");
+    let f = WORKLOADS.alert_on(TargetKind::Deployment, "web");
     let plan = f.plan(&action("update_hpa", json!({"max_replicas": 8}))).await.unwrap();
     let hpa = shop("HorizontalPodAutoscaler", "web");
     assert_eq!(
@@ -396,7 +396,7 @@ async fn update_hpa_finds_the_hpa_of_a_deployment_and_sets_its_bounds() {
 
 #[tokio::test]
 async fn update_hpa_refusals() {
-    let mut f = Fixture::alert_on(TargetKind::HorizontalPodAutoscaler, "web");
+    let mut f = WORKLOADS.alert_on(TargetKind::HorizontalPodAutoscaler, "web");
     f.bounds.max_replicas = 10;
     assert_eq!(
         out_of_bounds(f.plan(&action("update_hpa", json!({"max_replicas": 11}))).await),
@@ -487,7 +487,7 @@ async fn update_hpa_refusals() {
 
 #[tokio::test]
 async fn update_hpa_renders() {
-    let f = Fixture::alert_on(TargetKind::HorizontalPodAutoscaler, "web");
+    let f = WORKLOADS.alert_on(TargetKind::HorizontalPodAutoscaler, "web");
     let plan = f
         .plan(&action("update_hpa", json!({"min_replicas": 3, "max_replicas": 10})))
         .await
@@ -530,7 +530,7 @@ update_hpa: set minReplicas from 2 to 3 and maxReplicas from 5 to 10 of horizont
 
 #[tokio::test]
 async fn set_env_replaces_a_value_guarded_by_tests_and_the_pods_follow() {
-    let f = Fixture::alert_on(TargetKind::Deployment, "api");
+    let f = WORKLOADS.alert_on(TargetKind::Deployment, "api");
     let live = f.get(&shop("Deployment", "api")).await.unwrap();
     let plan = f
         .plan(&action("set_env", json!({"name": "LOG_LEVEL", "value": "debug"})))
@@ -565,7 +565,7 @@ async fn set_env_replaces_a_value_guarded_by_tests_and_the_pods_follow() {
         container_at(&api, "api")["env"][0],
         json!({"name": "LOG_LEVEL", "value": "debug"})
     );
-    let pods = f.pods("api").await;
+    let pods = f.pods("app=api").await;
     assert_eq!(pods.len(), 2);
     assert!(
         pods.iter()
@@ -582,7 +582,9 @@ async fn set_env_replaces_a_value_guarded_by_tests_and_the_pods_follow() {
 
 #[tokio::test]
 async fn set_env_adds_a_new_variable_and_removes_one() {
-    let f = Fixture::alert_on(TargetKind::Deployment, "web").naming_container("app");
+    let f = WORKLOADS
+        .alert_on(TargetKind::Deployment, "web")
+        .naming_container("app");
     let plan = f
         .plan(&action("set_env", json!({"name": "RUST_LOG", "value": "debug"})))
         .await
@@ -605,7 +607,7 @@ async fn set_env_adds_a_new_variable_and_removes_one() {
     );
 
     // Appended to an existing list.
-    let api = Fixture::alert_on(TargetKind::Deployment, "api");
+    let api = WORKLOADS.alert_on(TargetKind::Deployment, "api");
     let plan = api
         .plan(&action("set_env", json!({"name": "TRACE", "value": "1"})))
         .await
@@ -649,7 +651,7 @@ async fn set_env_adds_a_new_variable_and_removes_one() {
 
 #[tokio::test]
 async fn set_env_refusals() {
-    let f = Fixture::alert_on(TargetKind::Deployment, "api");
+    let f = WORKLOADS.alert_on(TargetKind::Deployment, "api");
     let (target, reason) = not_applicable(
         f.plan(&action("set_env", json!({"name": "DB_PASSWORD", "value": "hunter2"})))
             .await,
@@ -707,7 +709,7 @@ async fn set_env_refusals() {
         "deployment/shop/api has no container \"sidecar\" (containers: api)"
     );
 
-    let web = Fixture::alert_on(TargetKind::Deployment, "web");
+    let web = WORKLOADS.alert_on(TargetKind::Deployment, "web");
     let (_, reason) = not_applicable(web.plan(&action("set_env", json!({"name": "X", "value": "1"}))).await);
     assert_eq!(
         reason,
@@ -739,7 +741,7 @@ async fn set_env_refusals() {
 
 #[tokio::test]
 async fn set_env_renders() {
-    let f = Fixture::alert_on(TargetKind::StatefulSet, "db");
+    let f = WORKLOADS.alert_on(TargetKind::StatefulSet, "db");
     let plan = f
         .plan(&action("set_env", json!({"name": "PGPASSWORD", "value": "s3cret"})))
         .await

@@ -19,12 +19,12 @@ use serde_json::{Value, json};
 use super::diff::patch_change;
 use super::plan::{Plan, PlanInput};
 use super::read::{
-    POD_TEMPLATE_HASH, get_existing, is_paused, kind_and_name, not_applicable, owned_replicasets, replicas, revision,
-    template_images,
+    POD_TEMPLATE_HASH, is_paused, not_applicable, owned_replicasets, replicas, revision, template_images,
 };
-use super::target::acting_on;
+use super::scaling::plan_scale_subresource;
+use super::target::acting_on_live;
 use super::{ActionError, ActionKind, RollbackDeployment, RolloutRestart, ScaleDeployment};
-use crate::cluster::{Kind, Object, ObjectRef, Operation, PatchBody};
+use crate::cluster::{Object, ObjectRef, PatchBody};
 
 /// The pod-template annotation `kubectl rollout restart` sets.
 pub const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
@@ -46,8 +46,7 @@ pub async fn plan_rollout_restart_at(
     now: Timestamp,
 ) -> Result<Plan, ActionError> {
     let kind = ActionKind::RolloutRestart;
-    let target = acting_on(kind, target, input).await?;
-    let live = get_existing(input, kind.name(), &target).await?;
+    let (target, live) = acting_on_live(kind, target, input).await?;
     let workload_kind = target.kind.kind.clone();
     if workload_kind == "Deployment" && is_paused(&live) {
         return Err(not_applicable(
@@ -86,19 +85,15 @@ pub async fn plan_rollout_restart_at(
         ),
         _ => "the DaemonSet replaces its pod on each node, following its RollingUpdate strategy".to_string(),
     };
-    Ok(Plan {
-        action: kind.name().into(),
-        target: Some(target.clone()),
-        summary: format!("restart the pods of {target} by stamping its pod template ({RESTARTED_AT}={stamp})"),
-        operations: vec![Operation::Patch {
-            target,
-            subresource: None,
-            patch,
-        }],
-        changes: vec![change],
-        notes: vec![note],
-        artifacts: Vec::new(),
-    })
+    Ok(Plan::one_patch(
+        kind.name(),
+        format!("restart the pods of {target} by stamping its pod template ({RESTARTED_AT}={stamp})"),
+        target,
+        None,
+        patch,
+        change,
+        vec![note],
+    ))
 }
 
 /// The workload's update strategy type, with the API's default (`RollingUpdate`).
@@ -119,8 +114,7 @@ pub async fn plan_rollback(
 ) -> Result<Plan, ActionError> {
     let kind = ActionKind::RollbackDeployment;
     p.validate()?;
-    let target = acting_on(kind, target, input).await?;
-    let live = get_existing(input, kind.name(), &target).await?;
+    let (target, live) = acting_on_live(kind, target, input).await?;
     let refuse = |reason: String| not_applicable(kind.name(), &target, reason);
     if is_paused(&live) {
         return Err(refuse(
@@ -186,19 +180,15 @@ pub async fn plan_rollback(
             newest.max(current) + 1
         ),
     ];
-    Ok(Plan {
-        action: kind.name().into(),
-        target: Some(target.clone()),
-        summary: format!("roll back {target} from revision {current} to revision {to}"),
-        operations: vec![Operation::Patch {
-            target,
-            subresource: None,
-            patch,
-        }],
-        changes: vec![change],
+    Ok(Plan::one_patch(
+        kind.name(),
+        format!("roll back {target} from revision {current} to revision {to}"),
+        target,
+        None,
+        patch,
+        change,
         notes,
-        artifacts: Vec::new(),
-    })
+    ))
 }
 
 /// Plans `scale_deployment`: set `spec.replicas` through the `scale` subresource.
@@ -207,93 +197,13 @@ pub async fn plan_scale(
     target: Option<&ObjectRef>,
     input: &PlanInput<'_>,
 ) -> Result<Plan, ActionError> {
-    let kind = ActionKind::ScaleDeployment;
     p.validate(input.bounds)?;
-    let target = acting_on(kind, target, input).await?;
-    let live = get_existing(input, kind.name(), &target).await?;
-    let current = replicas(&live);
-    let (field, wanted) = match (p.replicas, p.delta) {
-        (Some(r), _) => ("params.replicas", i64::from(r)),
-        (None, Some(d)) => ("params.delta", current + i64::from(d)),
-        (None, None) => {
-            return Err(ActionError::InvalidParams {
-                action: kind.name(),
-                field: "params.replicas".into(),
-                message: "give replicas or delta".into(),
-            });
-        }
-    };
-    if wanted < 0 {
-        return Err(ActionError::OutOfBounds {
-            action: kind.name(),
-            field: field.into(),
-            value: wanted.to_string(),
-            limit: format!("replicas cannot go below 0 (the Deployment has {current})"),
-        });
-    }
-    let wanted_i32 = i32::try_from(wanted).unwrap_or(i32::MAX);
-    input.bounds.check_replicas(wanted_i32, field)?;
-    if wanted == current {
-        return Err(not_applicable(
-            kind.name(),
-            &target,
-            format!("already at {current} replicas"),
-        ));
-    }
-    let patch = PatchBody::Merge(json!({"spec": {"replicas": wanted}}));
-    let change = patch_change(kind.name(), &live, &patch)?;
-    let mut notes = Vec::new();
-    if wanted == 0 {
-        notes.push("scaling to 0 stops every pod of the Deployment".to_string());
-    }
-    notes.extend(autoscaler_notes(input, &live).await);
-    Ok(Plan {
-        action: kind.name().into(),
-        target: Some(target.clone()),
-        summary: format!("scale {target} from {current} to {wanted} replicas"),
-        operations: vec![Operation::Patch {
-            target,
-            subresource: Some("scale".into()),
-            patch,
-        }],
-        changes: vec![change],
-        notes,
-        artifacts: Vec::new(),
-    })
-}
-
-/// Notes about HorizontalPodAutoscalers that manage the Deployment's replicas (they may
-/// undo a scale). A failed read becomes a note too: the plan stays valid without it.
-async fn autoscaler_notes(input: &PlanInput<'_>, deployment: &Object) -> Vec<String> {
-    let hpas = match input
-        .cluster
-        .list(&Kind::of("HorizontalPodAutoscaler"), deployment.namespace(), None)
-        .await
-    {
-        Ok(hpas) => hpas,
-        Err(e) => return vec![format!("could not check for a HorizontalPodAutoscaler: {e}")],
-    };
-    hpas.iter()
-        .filter(|h| {
-            let target = |f: &str| {
-                h.0.pointer(&format!("/spec/scaleTargetRef/{f}"))
-                    .and_then(Value::as_str)
-            };
-            target("kind") == Some("Deployment") && target("name") == Some(deployment.name())
-        })
-        .map(|h| {
-            let bound = |f: &str, default: &str| {
-                h.0.pointer(&format!("/spec/{f}"))
-                    .and_then(Value::as_i64)
-                    .map(|n| n.to_string())
-                    .unwrap_or_else(|| default.into())
-            };
-            format!(
-                "{} manages its replicas ({} to {}) and may change them back",
-                kind_and_name(&h.reference()),
-                bound("minReplicas", "1"),
-                bound("maxReplicas", "?")
-            )
-        })
-        .collect()
+    plan_scale_subresource(
+        ActionKind::ScaleDeployment,
+        (p.replicas, p.delta),
+        target,
+        input,
+        |_, _, _| Vec::new(),
+    )
+    .await
 }

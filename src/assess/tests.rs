@@ -515,6 +515,8 @@ async fn the_pipeline_schedules_executed_actions_only(db: &TestDb) {
 
     let mut config = crate::config::Config::default();
     config.policy.mode = crate::policy::Mode::Autonomous;
+    // rollback_deployment is high risk: above the default ceiling it would be held.
+    config.policy.risk_ceiling = crate::actions::Risk::High;
     let executing = crate::app::pipeline(&config, metrics).await.unwrap();
     let executed = decided_by_pipeline(&executing, store, incident("fp-run")).await;
     assert_eq!(executed.state, ProcessingState::Executed, "{:#?}", executed.verdict);

@@ -178,6 +178,7 @@ async fn measure(store: Arc<dyn Store>, n: usize) -> anyhow::Result<(Figures, Fi
         worker,
         metrics,
         max_body_bytes: 1 << 20,
+        security: Arc::new(crate::web::security::Security::default().without_rate_limit()),
     };
     // Warm up caches and connections.
     for i in 0..10 {

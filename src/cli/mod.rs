@@ -6,6 +6,8 @@
 //! Nothing here decides or talks to the cluster directly.
 
 pub mod actions_cmd;
+pub mod approve;
+pub mod audit;
 pub mod bench;
 pub mod bench_assess;
 pub mod bench_similar;
@@ -14,6 +16,7 @@ pub mod eval;
 pub mod history;
 pub mod llm;
 pub mod output;
+pub mod policy;
 pub mod rbac;
 pub mod recommend;
 pub mod serve;
@@ -65,6 +68,16 @@ pub enum Command {
     Llm(llm::LlmCommand),
     /// Score deciders (the rules, models) on scenario files against simulated clusters.
     Eval(eval::EvalArgs),
+    /// The tamper-evident audit log: `verify` the hash chain, `list` records.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
+    /// Approve a held decision: medic checks the policy again, then executes it.
+    Approve(approve::AnswerArgs),
+    /// Reject a held decision: nothing is executed.
+    Reject(approve::AnswerArgs),
+    /// Explain the safety policy's verdict on an alert (`explain`), check by check.
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
 }
 
 /// Runs the CLI; the binary's `main` calls this.
@@ -105,6 +118,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve::run(load_config(cli.config.as_deref())?, args).await,
         Command::Recommend(args) => recommend::run(load_config(cli.config.as_deref())?, args).await,
         Command::Eval(args) => eval::run(load_config(cli.config.as_deref())?, args).await,
+        Command::Audit(cmd) => audit::run(load_config(cli.config.as_deref())?, cmd).await,
+        Command::Approve(args) => {
+            approve::run(load_config(cli.config.as_deref())?, args, crate::store::Answer::Approve).await
+        }
+        Command::Reject(args) => {
+            approve::run(load_config(cli.config.as_deref())?, args, crate::store::Answer::Reject).await
+        }
+        Command::Policy(cmd) => policy::run(load_config(cli.config.as_deref())?, cmd).await,
     }
 }
 

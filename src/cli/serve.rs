@@ -63,7 +63,9 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode
     tracing::info!(
         store = store.backend(),
         cluster = %pipeline.cluster.describe(),
-        mode = if config.policy.mode == Mode::DryRun { "dry-run" } else { "execute" },
+        mode = config.policy.mode.as_str(),
+        owner = %pipeline.owner,
+        lease = %config.processing.lease,
         "medic starting"
     );
     let listener = tokio::net::TcpListener::bind(&config.listen)
@@ -77,6 +79,9 @@ pub async fn run(mut config: Config, args: ServeArgs) -> anyhow::Result<ExitCode
         worker: worker.handle(),
         metrics,
         max_body_bytes: config.webhook.max_body_bytes,
+        security: Arc::new(
+            web::security::Security::from_config(&config).context("cannot set up the HTTP server's security")?,
+        ),
     };
     web::serve(listener, state).await.context("HTTP server failed")?;
     worker.shutdown().await;

@@ -11,7 +11,6 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::model::Config;
-use crate::actions::ActionKind;
 
 /// One problem in a config file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,24 +213,13 @@ fn semantic_problems(config: &Config) -> Vec<Problem> {
             format!("must be above 1, found {}", config.bounds.max_resource_factor),
         );
     }
-    let mut action_list = |path: String, names: &[String]| {
-        for (i, name) in names.iter().enumerate() {
-            if ActionKind::parse(name).is_none() {
-                problem(
-                    format!("{path}[{i}]"),
-                    format!("unknown action {name:?} (see `medic actions`)"),
-                );
-            }
-        }
-    };
-    action_list("policy.allowed_actions".into(), &config.policy.allowed_actions);
-    action_list("policy.denied_actions".into(), &config.policy.denied_actions);
-    for (ns, np) in &config.policy.namespaces {
-        action_list(format!("policy.namespaces.{ns}.allowed_actions"), &np.allowed_actions);
-        action_list(format!("policy.namespaces.{ns}.denied_actions"), &np.denied_actions);
-    }
+    out.extend(config.policy.problems());
     out.extend(config.memory.problems());
+    out.extend(config.approvals.problems(&config.actions));
     for (path, message) in crate::decide::rules::validate::validate_rules(&config.rules, "rules") {
+        out.push(Problem { path, message });
+    }
+    for (path, message) in super::security::problems(&config.auth, &config.http, &config.webhook.rate_limit) {
         out.push(Problem { path, message });
     }
     for (path, message) in crate::decide::llm::config::validate(&config.llm) {

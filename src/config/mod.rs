@@ -10,6 +10,7 @@
 
 pub mod load;
 pub mod model;
+pub mod security;
 
 pub use load::{ConfigError, Problem, check_file, load, load_str};
 pub use model::{ClusterConfig, Config, WebhookConfig};

@@ -5,12 +5,14 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::security::{AuthConfig, HttpConfig, RateLimitConfig, TlsConfig};
 use crate::actions::{ActionSettings, Bounds};
 use crate::assess::AssessmentConfig;
 use crate::context::Limits;
 use crate::decide::llm::LlmConfig;
 use crate::decide::rules::RuleSpec;
 use crate::memory::MemoryConfig;
+use crate::pipeline::config::{ApprovalsConfig, ProcessingConfig};
 use crate::policy::PolicyConfig;
 
 /// The bundled demo cluster, used when no cluster is configured.
@@ -57,6 +59,18 @@ pub struct Config {
     /// Language models: named models, the one the decider uses, and the limits of its
     /// investigation. Absent: no model, and deciding uses no network.
     pub llm: LlmConfig,
+    /// Who may call the webhook, the read API and the approvals API (bearer tokens or
+    /// basic auth, read from the environment or files). Absent: open, approvals refused.
+    pub auth: AuthConfig,
+    /// TLS for the HTTP server. Absent: plain HTTP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsConfig>,
+    /// Limits of the HTTP server: timeouts and header sizes.
+    pub http: HttpConfig,
+    /// How workers claim incidents (the lease, renewed while they work).
+    pub processing: ProcessingConfig,
+    /// Held decisions: how long they wait for a human, and who is told.
+    pub approvals: ApprovalsConfig,
 }
 
 impl Default for Config {
@@ -77,6 +91,11 @@ impl Default for Config {
             memory: MemoryConfig::default(),
             assessment: AssessmentConfig::default(),
             llm: LlmConfig::default(),
+            auth: AuthConfig::default(),
+            tls: None,
+            http: HttpConfig::default(),
+            processing: ProcessingConfig::default(),
+            approvals: ApprovalsConfig::default(),
         }
     }
 }
@@ -91,6 +110,13 @@ pub enum ClusterConfig {
         /// side map). Default: the bundled `config/demo/cluster.yaml`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         fixture: Option<PathBuf>,
+        /// A journal file (JSON Lines) of the writes applied to the simulated cluster: its
+        /// entries are replayed onto the fixture at start, and every successful write is
+        /// appended (synced before it counts as done), so the simulated cluster survives a
+        /// restart and processes sharing the file share its changes. Created when missing.
+        /// Default: none (the cluster starts from the fixture each time).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        journal: Option<PathBuf>,
     },
     /// A real cluster through the Kubernetes API (kubeconfig or in-cluster config).
     Kube {
@@ -102,7 +128,10 @@ pub enum ClusterConfig {
 
 impl Default for ClusterConfig {
     fn default() -> Self {
-        ClusterConfig::Sim { fixture: None }
+        ClusterConfig::Sim {
+            fixture: None,
+            journal: None,
+        }
     }
 }
 
@@ -112,12 +141,15 @@ impl Default for ClusterConfig {
 pub struct WebhookConfig {
     /// Largest accepted request body in bytes. Default 1 MiB.
     pub max_body_bytes: usize,
+    /// Requests per client IP address: a token bucket; past it, 429 with `Retry-After`.
+    pub rate_limit: RateLimitConfig,
 }
 
 impl Default for WebhookConfig {
     fn default() -> Self {
         WebhookConfig {
             max_body_bytes: 1024 * 1024,
+            rate_limit: RateLimitConfig::default(),
         }
     }
 }

@@ -46,7 +46,10 @@ impl Harness {
         let mut config = config.clone();
         config.policy.mode = Mode::Autonomous;
         // The pipeline's own cluster, model and memory are replaced for every run.
-        config.cluster = crate::config::ClusterConfig::Sim { fixture: None };
+        config.cluster = crate::config::ClusterConfig::Sim {
+            fixture: None,
+            journal: None,
+        };
         config.llm = LlmConfig::default();
         config.memory = MemoryConfig::default();
         Harness {

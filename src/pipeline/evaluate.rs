@@ -1,12 +1,11 @@
 //! Running one incident through the stages.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use jiff::Timestamp;
 use serde::Serialize;
-use tracing::Instrument;
 
+use super::config::{ApprovalsConfig, ProcessingConfig};
 use crate::actions::plan::PlanInput;
 use crate::actions::{ActionError, ActionSettings, Bounds};
 use crate::assess::AssessmentConfig;
@@ -17,7 +16,7 @@ use crate::execute::{self, Outcome, OutcomeStatus};
 use crate::incident::Incident;
 use crate::memory::Memory;
 use crate::policy::{self, Check, PolicyConfig, Verdict, VerdictKind};
-use crate::store::{DecisionRecord, ProcessingState, Store, StoreError};
+use crate::store::{ProcessingState, Store};
 use crate::web::metrics::Metrics;
 
 /// The stages, wired.
@@ -43,6 +42,30 @@ pub struct Pipeline {
     pub executor: Arc<execute::Executor>,
     /// When executed actions are assessed, and how history feeds back into decisions.
     pub assessment: AssessmentConfig,
+    /// The claim lease.
+    pub processing: ProcessingConfig,
+    /// How long held decisions wait, and who is told about them.
+    pub approvals: ApprovalsConfig,
+    /// This process's lease owner id (random per process): every write of the pipeline
+    /// to the store is fenced on it.
+    pub owner: String,
+}
+
+/// The stages up to the verdict, before anything is executed ([`Pipeline::propose`]).
+#[derive(Debug)]
+pub struct Proposal {
+    /// The incident.
+    pub incident: Incident,
+    /// Its context.
+    pub context: Context,
+    /// The decision.
+    pub decision: Decision,
+    /// What the policy knew when it checked the decision.
+    pub facts: policy::PolicyFacts,
+    /// The verdict, with the plan's check (bounds) included.
+    pub verdict: Verdict,
+    /// The plan, or why planning failed.
+    pub plan: Result<crate::actions::Plan, ActionError>,
 }
 
 /// Everything the stages produced for one incident.
@@ -93,6 +116,29 @@ impl Pipeline {
     /// the history window), so that an evaluation on a simulated cluster whose clock is
     /// not the system's reads its context exactly.
     pub async fn evaluate_at(&self, incident: &Incident, history: Option<&dyn Store>, now: Timestamp) -> Evaluation {
+        let proposal = self.propose(incident, history, now, None).await;
+        self.carry_out(proposal).await
+    }
+
+    /// Everything up to the verdict, with no side effect: context (with history when
+    /// `history` is given), decision, plan, policy facts and verdict. `approval` is set
+    /// when a held decision is re-checked after a human approved it.
+    pub async fn propose(
+        &self,
+        incident: &Incident,
+        history: Option<&dyn Store>,
+        now: Timestamp,
+        approval: Option<policy::ApprovalGrant>,
+    ) -> Proposal {
+        let context = self.context_for(incident, history, now).await;
+        let decision = self.decide(incident, &context).await;
+        self.check(incident, context, decision, history, now, approval).await
+    }
+
+    /// The context of an incident as of `now`: the cluster, similar past incidents (with
+    /// memory), and the history of the same trouble (when `history` is given; a history
+    /// that cannot be read is recorded in the context's errors).
+    pub async fn context_for(&self, incident: &Incident, history: Option<&dyn Store>, now: Timestamp) -> Context {
         let mut context = context::gather::gather_at(self.cluster.as_ref(), incident, &self.limits, now).await;
         if let Some(memory) = &self.memory {
             memory.recall_into(incident, &mut context).await;
@@ -103,42 +149,71 @@ impl Pipeline {
                 Err(e) => context.errors.push(format!("history: {e}")),
             }
         }
-        let decision = match self.decider.decide(incident, &context).await {
+        context
+    }
+
+    /// The decider chain's decision on an incident in its context.
+    pub async fn decide(&self, incident: &Incident, context: &Context) -> Decision {
+        match self.decider.decide(incident, context).await {
             Ok(Some(d)) => d,
-            Ok(None) | Err(_) => unreachable_fallback(incident, &context),
-        };
-        let facts = policy::gather(policy::GatherInput {
+            Ok(None) | Err(_) => unreachable_fallback(incident, context),
+        }
+    }
+
+    /// Plans `decision` against the cluster as it is now and checks it: policy facts
+    /// (with `approval` when a human approved it) and verdict, the plan's own check
+    /// included. Calls no decider, so a stored decision can be checked again.
+    pub async fn check(
+        &self,
+        incident: &Incident,
+        context: Context,
+        decision: Decision,
+        history: Option<&dyn Store>,
+        now: Timestamp,
+        approval: Option<policy::ApprovalGrant>,
+    ) -> Proposal {
+        self.check_resumed(incident, context, decision, history, now, approval, None)
+            .await
+    }
+
+    /// [`Pipeline::check`] for a decision whose own execution was interrupted at
+    /// `own_attempt` (its decision time) and is about to be applied again: that attempt
+    /// is not counted against itself by the cooldowns, rate limits and concurrency limit.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn check_resumed(
+        &self,
+        incident: &Incident,
+        context: Context,
+        decision: Decision,
+        history: Option<&dyn Store>,
+        now: Timestamp,
+        approval: Option<policy::ApprovalGrant>,
+        own_attempt: Option<Timestamp>,
+    ) -> Proposal {
+        let plan = self.plan(incident, &context, &decision).await;
+        let mut facts = policy::gather(policy::GatherInput {
             store: history,
             cluster: self.cluster.as_ref(),
             incident,
             context: &context,
             decision: &decision,
-            plan: None,
+            plan: plan.as_ref().ok(),
             now,
-            approval: None,
+            approval,
         })
         .await;
+        if let (Some(at), Some(activity)) = (own_attempt, facts.activity.as_mut()) {
+            discount_own_attempt(activity, at, now);
+        }
         let mut verdict = policy::evaluate(&self.policy, &decision, &facts);
-        let input = PlanInput {
-            incident,
-            context: &context,
-            target: decision.target.as_ref(),
-            cluster: self.cluster.as_ref(),
-            bounds: &self.bounds,
-            settings: &self.settings,
-        };
-        let planned = decision.action.plan(&input).await;
-        let outcome = match planned {
-            Ok(plan) => {
-                verdict.checks.push(Check {
-                    name: "plan".into(),
-                    passed: true,
-                    reason: format!("parameters within bounds; {}", plan.summary),
-                });
-                execute::execute(&self.executor, incident, &verdict, plan).await
-            }
+        match &plan {
+            Ok(plan) => verdict.checks.push(Check {
+                name: "plan".into(),
+                passed: true,
+                reason: format!("parameters within bounds; {}", plan.summary),
+            }),
             Err(e) => {
-                let name = match &e {
+                let name = match e {
                     ActionError::OutOfBounds { .. } => "parameter_bounds",
                     _ => "plan",
                 };
@@ -148,6 +223,50 @@ impl Pipeline {
                     reason: e.to_string(),
                 });
                 verdict.kind = VerdictKind::Deny;
+            }
+        }
+        Proposal {
+            incident: incident.clone(),
+            context,
+            decision,
+            facts,
+            verdict,
+            plan,
+        }
+    }
+
+    /// Plans `decision` against the cluster as it is now.
+    pub async fn plan(
+        &self,
+        incident: &Incident,
+        context: &Context,
+        decision: &Decision,
+    ) -> Result<crate::actions::Plan, ActionError> {
+        let input = PlanInput {
+            incident,
+            context,
+            target: decision.target.as_ref(),
+            cluster: self.cluster.as_ref(),
+            bounds: &self.bounds,
+            settings: &self.settings,
+        };
+        decision.action.plan(&input).await
+    }
+
+    /// Executes a proposal's plan when its verdict allows it (else records it as planned
+    /// or skipped) and counts the decision.
+    pub async fn carry_out(&self, proposal: Proposal) -> Evaluation {
+        let Proposal {
+            incident,
+            context,
+            decision,
+            verdict,
+            plan,
+            ..
+        } = proposal;
+        let outcome = match plan {
+            Ok(plan) => execute::execute(&self.executor, &incident, &verdict, plan).await,
+            Err(e) => {
                 let now = Timestamp::now();
                 Outcome {
                     status: OutcomeStatus::Skipped,
@@ -161,67 +280,26 @@ impl Pipeline {
         };
         self.metrics.decided(&decision, &verdict);
         Evaluation {
-            incident: incident.clone(),
+            incident,
             context,
             decision,
             verdict,
             outcome,
         }
     }
+}
 
-    /// Claims a stored incident, evaluates it and stores the result. Returns the new
-    /// state, or `None` when the incident was not there to claim (already taken or done).
-    pub async fn process(&self, store: &dyn Store, id: &str) -> Result<Option<ProcessingState>, StoreError> {
-        let started = Instant::now();
-        if !store.claim(id, Timestamp::now()).await? {
-            return Ok(None);
-        }
-        let Some(stored) = store.get(id).await? else {
-            return Ok(None);
-        };
-        let span = tracing::info_span!("incident", incident = %id, alertname = %stored.incident.alertname);
-        let evaluation = self
-            .evaluate_with_history(&stored.incident, Some(store))
-            .instrument(span.clone())
-            .await;
-        let state = evaluation.state();
-        let received_ms = stored.received_at.as_millisecond();
-        let decided_at = Timestamp::now();
-        let assessment = crate::assess::schedule::schedule(
-            &self.assessment,
-            &evaluation.decision,
-            &evaluation.context,
-            &evaluation.outcome,
-        );
-        // A model-backed decision reports its model and tokens; rules have none.
-        let usage = evaluation.decision.llm.clone();
-        let record = DecisionRecord {
-            context: evaluation.context,
-            decision: evaluation.decision,
-            verdict: evaluation.verdict,
-            outcome: evaluation.outcome,
-            state,
-            decided_at,
-            latency_ms: (decided_at.as_millisecond() - received_ms).max(0),
-            model: usage.as_ref().map(|u| u.model.clone()),
-            tokens_in: usage.as_ref().map(|u| i64::try_from(u.tokens_in).unwrap_or(i64::MAX)),
-            tokens_out: usage.as_ref().map(|u| i64::try_from(u.tokens_out).unwrap_or(i64::MAX)),
-            assessment,
-        };
-        store.save_result(id, &record).await?;
-        if let Some(memory) = &self.memory {
-            memory.remember_logged(id, &stored.incident, &record).await;
-        }
-        self.metrics.observe_processing(started.elapsed());
-        let _enter = span.enter();
-        tracing::info!(
-            action = record.decision.action_name(),
-            verdict = record.verdict.kind.as_str(),
-            state = state.as_str(),
-            "incident decided"
-        );
-        Ok(Some(state))
+/// Removes an interrupted attempt (decided at `at`) of the decision being resumed from the
+/// recent activity: it is the same action, not another one.
+fn discount_own_attempt(activity: &mut policy::Activity, at: Timestamp, now: Timestamp) {
+    activity.executing = activity.executing.saturating_sub(1);
+    if now.as_millisecond() - at.as_millisecond() < 3_600_000 {
+        activity.executed_last_hour = activity.executed_last_hour.saturating_sub(1);
+        activity.executed_last_hour_in_namespace = activity.executed_last_hour_in_namespace.saturating_sub(1);
     }
+    let own = |last: Option<Timestamp>| last.filter(|t| t.as_millisecond() != at.as_millisecond());
+    activity.last_on_target = own(activity.last_on_target);
+    activity.last_on_fingerprint = own(activity.last_on_fingerprint);
 }
 
 /// The chain always decides; should a decider still pass, escalate rather than drop

@@ -1,8 +1,12 @@
 //! The background worker: decides stored incidents with bounded concurrency.
 //!
 //! The webhook handler stores alerts and hands new incident ids to the worker through
-//! [`WorkerHandle::submit`]; nothing is lost if the hand-off is missed, because the
-//! worker also sweeps the store for pending incidents at start and periodically.
+//! [`WorkerHandle::submit`] (the approvals API hands approved ones); nothing is lost if the
+//! hand-off is missed, because the worker also claims work from the store at start and
+//! periodically, as many incidents as it has free slots: new ones, approved ones, and
+//! those whose process died (their lease ran out). The same sweep expires approvals
+//! nobody answered. Several workers (replicas) on one database share the work: a claim
+//! never hands the same incident to two of them.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,8 +17,12 @@ use tokio::task::JoinHandle;
 use super::evaluate::Pipeline;
 use crate::store::Store;
 
-/// How often the store is swept for pending incidents missed by the hand-off.
-const SWEEP_EVERY: Duration = Duration::from_secs(15);
+/// The longest time between two sweeps of the store.
+const SWEEP_AT_MOST_EVERY: Duration = Duration::from_secs(5);
+/// The shortest.
+const SWEEP_AT_LEAST_EVERY: Duration = Duration::from_millis(200);
+/// Approvals expired per sweep.
+const EXPIRE_BATCH: i64 = 100;
 
 /// Runs incidents through the pipeline.
 pub struct Worker {
@@ -78,44 +86,77 @@ impl Worker {
     pub fn spawn(self) -> WorkerTask {
         let (tx, rx) = mpsc::unbounded_channel();
         let handle = WorkerHandle { tx };
-        let sweeper = handle.tx.downgrade();
-        let join = tokio::spawn(self.run(rx, sweeper));
+        let join = tokio::spawn(self.run(rx));
         WorkerTask { handle, join }
     }
 
-    async fn run(self, mut rx: mpsc::UnboundedReceiver<String>, sweeper: mpsc::WeakUnboundedSender<String>) {
+    async fn run(self, mut rx: mpsc::UnboundedReceiver<String>) {
         let permits = Arc::new(Semaphore::new(self.concurrency));
-        let store = self.store.clone();
-        let sweep = tokio::spawn(async move {
-            loop {
-                match store.pending(1000).await {
-                    Ok(ids) => {
-                        let Some(tx) = sweeper.upgrade() else { return };
-                        for id in ids {
-                            let _ = tx.send(id);
+        // A quarter of the lease, so work left by a dead process is taken over soon after
+        // its lease runs out.
+        let every = (self.pipeline.processing.lease.std() / 4).clamp(SWEEP_AT_LEAST_EVERY, SWEEP_AT_MOST_EVERY);
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                id = rx.recv() => {
+                    let Some(id) = id else { break };
+                    let Ok(permit) = permits.clone().acquire_owned().await else {
+                        break;
+                    };
+                    let pipeline = self.pipeline.clone();
+                    let store = self.store.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = pipeline.process(store.as_ref(), &id).await {
+                            pipeline.metrics.error("process");
+                            tracing::error!(incident = %id, error = %e, "could not process incident; it stays pending");
                         }
-                    }
-                    Err(e) => tracing::warn!(error = %e, "cannot list pending incidents; retrying"),
+                        drop(permit);
+                    });
                 }
-                tokio::time::sleep(SWEEP_EVERY).await;
+                _ = tick.tick() => self.sweep(&permits).await,
             }
-        });
-        while let Some(id) = rx.recv().await {
-            let Ok(permit) = permits.clone().acquire_owned().await else {
-                break;
+        }
+        // Wait for the incidents in flight.
+        let _ = permits.acquire_many(self.concurrency as u32).await;
+    }
+
+    /// Expires unanswered approvals, then claims work for every free slot.
+    async fn sweep(&self, permits: &Arc<Semaphore>) {
+        let now = jiff::Timestamp::now();
+        match self.store.expire_approvals(now, EXPIRE_BATCH).await {
+            Ok(expired) => {
+                for a in expired {
+                    tracing::info!(incident = %a.incident_id, approval = a.id, "approval expired unanswered");
+                }
+            }
+            Err(e) => {
+                self.pipeline.metrics.error("store");
+                tracing::warn!(error = %e, "cannot expire approvals; retrying");
+            }
+        }
+        while let Ok(permit) = permits.clone().try_acquire_owned() {
+            let now = jiff::Timestamp::now();
+            let until = self.pipeline.lease_until(now);
+            let claimed = match self.store.claim_next(&self.pipeline.owner, now, until, 1).await {
+                Ok(mut claimed) => claimed.pop(),
+                Err(e) => {
+                    self.pipeline.metrics.error("store");
+                    tracing::warn!(error = %e, "cannot claim pending incidents; retrying");
+                    None
+                }
             };
+            let Some(claimed) = claimed else { break };
             let pipeline = self.pipeline.clone();
             let store = self.store.clone();
             tokio::spawn(async move {
-                if let Err(e) = pipeline.process(store.as_ref(), &id).await {
+                let id = claimed.id.clone();
+                if let Err(e) = pipeline.process_claimed(store.as_ref(), claimed).await {
                     pipeline.metrics.error("process");
                     tracing::error!(incident = %id, error = %e, "could not process incident; it stays pending");
                 }
                 drop(permit);
             });
         }
-        sweep.abort();
-        // Wait for the incidents in flight.
-        let _ = permits.acquire_many(self.concurrency as u32).await;
     }
 }

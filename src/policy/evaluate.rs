@@ -1,109 +1,145 @@
-//! The policy checks.
+//! Running the policy checks on a decision and composing the verdict.
 
+use super::checks::{self, Effect, Step, Subject};
 use super::config::{Mode, PolicyConfig};
 use super::facts::PolicyFacts;
 use super::verdict::{Check, Verdict, VerdictKind};
 use crate::decide::Decision;
 
-/// Runs every check on a decision. A failed check denies; `escalate` (which changes
-/// nothing) is always allowed. In dry-run mode an allowed action is only planned.
+/// Runs every check on a decision and composes the verdict: any failed refusing check
+/// denies; otherwise an open `hold` maintenance window, `approve` mode, or (in
+/// `autonomous` mode) a risk above the ceiling holds it for approval — an approval in the
+/// facts satisfies the mode and the ceiling, nothing else; otherwise it is allowed, and
+/// in `dry-run` only planned. An action that changes nothing (`escalate`, `notify`) is
+/// always allowed.
 pub fn evaluate(policy: &PolicyConfig, decision: &Decision, facts: &PolicyFacts) -> Verdict {
     let action = decision.action_name();
-    let namespace = decision.target.as_ref().and_then(|t| t.namespace.as_deref());
-    let ns_policy = namespace.and_then(|ns| policy.namespaces.get(ns));
-    let mut checks = Vec::new();
+    let target = decision.target.as_ref().or(facts.plan_target.as_ref());
+    let namespace = target.and_then(|t| t.namespace.as_deref());
+    let mode = policy.mode_in(namespace);
 
     if !decision.action.kind().mutates() {
-        checks.push(Check {
-            name: "read_only".into(),
-            passed: true,
-            reason: format!("{action} changes nothing in the cluster"),
-        });
         return Verdict {
             kind: VerdictKind::Allow,
-            dry_run: policy.mode == Mode::DryRun,
-            checks,
+            dry_run: mode == Mode::DryRun,
+            checks: vec![Check {
+                name: "read_only".into(),
+                passed: true,
+                reason: format!("{action} changes nothing in the cluster"),
+            }],
         };
     }
 
-    let protected = namespace.filter(|ns| policy.protected_namespaces.iter().any(|p| p == ns));
-    checks.push(match protected {
-        Some(ns) => Check {
-            name: "protected_namespace".into(),
-            passed: false,
-            reason: format!("namespace {ns} is protected: medic never changes it"),
-        },
-        None => Check {
-            name: "protected_namespace".into(),
-            passed: true,
-            reason: match namespace {
-                Some(ns) => format!("namespace {ns} is not protected"),
-                None => "the target is cluster-scoped".into(),
-            },
-        },
-    });
-
-    checks.push(list_check(
-        "allowed_actions",
-        "globally",
+    let subject = Subject {
         action,
-        &policy.allowed_actions,
-        &policy.denied_actions,
-    ));
-    if let (Some(ns), Some(np)) = (namespace, ns_policy) {
-        checks.push(list_check(
-            "namespace_actions",
-            &format!("in namespace {ns}"),
-            action,
-            &np.allowed_actions,
-            &np.denied_actions,
-        ));
-    }
-
-    if let Some(check) = &facts.oscillation {
-        checks.push(check.clone());
-    }
-
-    let ns_mode = ns_policy.and_then(|p| p.mode).unwrap_or(policy.mode);
-    let dry_run = policy.mode == Mode::DryRun || ns_mode == Mode::DryRun;
-    let approve = !dry_run && (policy.mode == Mode::Approve || ns_mode == Mode::Approve);
-    let kind = if !checks.iter().all(|c| c.passed) {
+        namespace,
+        target: target.map(ToString::to_string),
+        mode,
+    };
+    let steps = vec![
+        checks::protected_namespace(policy, &subject, facts),
+        checks::allowed_actions(policy, &subject),
+        checks::namespace_actions(policy, &subject),
+        checks::confidence_floor(policy, decision),
+        checks::cooldown_action_target(policy, &subject, facts),
+        checks::cooldown_fingerprint(policy, facts),
+        checks::rate_limit(policy, facts),
+        checks::rate_limit_namespace(policy, &subject, facts),
+        checks::concurrency(policy, facts),
+        checks::blast_radius(policy, &subject, facts),
+        checks::min_ready_replicas(policy, facts),
+        checks::pod_disruption_budget(policy, facts),
+        checks::last_replica(policy, facts),
+        checks::oscillation(facts),
+        checks::maintenance_window(policy, &subject, facts),
+        risk_ceiling(policy, decision, &subject, facts),
+        mode_check(policy, &subject, facts),
+    ];
+    let failed = |effect: Effect| steps.iter().any(|s| !s.check.passed && s.effect == effect);
+    let kind = if failed(Effect::Refuse) {
         VerdictKind::Deny
-    } else if approve && facts.approval.is_none() {
+    } else if failed(Effect::Hold) {
         VerdictKind::Hold
     } else {
         VerdictKind::Allow
     };
-    checks.push(Check {
-        name: "mode".into(),
-        passed: true,
-        reason: if dry_run {
-            "dry-run: the action is planned, not executed".into()
-        } else {
-            "autonomous: allowed actions are carried out".into()
-        },
-    });
-    Verdict { kind, dry_run, checks }
+    Verdict {
+        kind,
+        dry_run: mode == Mode::DryRun,
+        checks: steps.into_iter().map(|s| s.check).collect(),
+    }
 }
 
-fn list_check(name: &str, scope: &str, action: &str, allowed: &[String], denied: &[String]) -> Check {
-    let (passed, reason) = if denied.iter().any(|a| a == action) {
-        (false, format!("{action} is denied {scope}"))
-    } else if !allowed.is_empty() && !allowed.iter().any(|a| a == action) {
-        (
-            false,
-            format!(
-                "{action} is not among the actions allowed {scope} ({})",
-                allowed.join(", ")
-            ),
-        )
-    } else {
-        (true, format!("{action} is permitted {scope}"))
+fn approved_by(facts: &PolicyFacts) -> Option<String> {
+    facts
+        .approval
+        .as_ref()
+        .map(|a| format!("approved by {} at {}", a.by, a.at))
+}
+
+fn hold(name: &str, passed: bool, reason: String) -> Step {
+    Step {
+        check: Check {
+            name: name.into(),
+            passed,
+            reason,
+        },
+        effect: Effect::Hold,
+    }
+}
+
+/// In autonomous mode, actions riskier than the ceiling wait for approval.
+fn risk_ceiling(policy: &PolicyConfig, decision: &Decision, s: &Subject<'_>, facts: &PolicyFacts) -> Step {
+    let name = "risk_ceiling";
+    let risk = decision.action.kind().risk();
+    let ceiling = policy.ceiling_in(s.namespace);
+    let scope = match s
+        .namespace
+        .filter(|ns| policy.namespaces.get(*ns).is_some_and(|p| p.risk_ceiling.is_some()))
+    {
+        Some(ns) => format!("the ceiling {ceiling} (in namespace {ns})"),
+        None => format!("the ceiling {ceiling}"),
     };
-    Check {
-        name: name.into(),
-        passed,
-        reason,
+    if risk <= ceiling {
+        return hold(name, true, format!("risk {risk} of {} is within {scope}", s.action));
+    }
+    let above = format!("risk {risk} of {} is above {scope}", s.action);
+    match (s.mode, approved_by(facts)) {
+        (Mode::DryRun, _) => hold(
+            name,
+            true,
+            format!("{above}; dry-run plans only (in autonomous mode it would wait for approval)"),
+        ),
+        (Mode::Approve, _) => hold(name, true, format!("{above}; approve mode holds every action anyway")),
+        (Mode::Autonomous, Some(by)) => hold(name, true, format!("{above}; {by}")),
+        (Mode::Autonomous, None) => hold(name, false, format!("{above}: it waits for approval")),
+    }
+}
+
+/// The mode: dry-run plans, approve holds, autonomous acts.
+fn mode_check(policy: &PolicyConfig, s: &Subject<'_>, facts: &PolicyFacts) -> Step {
+    let name = "mode";
+    let scope = match s.namespace {
+        Some(ns) if s.mode != policy.mode => format!(" (namespace {ns}; global {})", policy.mode),
+        _ => String::new(),
+    };
+    match (s.mode, approved_by(facts)) {
+        (Mode::DryRun, _) => hold(
+            name,
+            true,
+            format!("dry-run{scope}: the action is planned, not executed"),
+        ),
+        (Mode::Approve, Some(by)) => hold(name, true, format!("approve{scope}: {by}")),
+        (Mode::Approve, None) => hold(
+            name,
+            false,
+            format!("approve{scope}: every action waits for a human's approval"),
+        ),
+        (Mode::Autonomous, _) => hold(
+            name,
+            true,
+            format!("autonomous{scope}: allowed actions up to the risk ceiling are carried out"),
+        ),
     }
 }
 
@@ -171,11 +207,7 @@ mod tests {
 
         p.denied_actions.clear();
         p.allowed_actions = vec!["scale_deployment".into()];
-        assert!(
-            ev(&p, &d)
-                .summary()
-                .contains("not among the actions allowed globally")
-        );
+        assert!(ev(&p, &d).summary().contains("not among the actions allowed globally"));
 
         p.allowed_actions.clear();
         p.namespaces.insert(

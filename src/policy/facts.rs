@@ -15,14 +15,26 @@ use super::verdict::Check;
 pub struct PolicyFacts {
     /// The instant the checks are made at (cooldowns, rate windows, maintenance windows).
     pub now: Timestamp,
-    /// What medic did recently; `None` when it could not be read (the checks that need
-    /// it then fail closed).
+    /// What medic did recently; `None` when no store was given (`medic recommend`, the
+    /// eval harness: the checks that need it pass as not checked) or when it could not be
+    /// read ([`PolicyFacts::activity_error`] says why, and those checks fail closed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activity: Option<Activity>,
-    /// What the plan would do to the cluster's pods; `None` when there is no plan or it
-    /// changes no pods.
+    /// Why recent activity could not be read from the store that was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activity_error: Option<String>,
+    /// What the plan would do to the cluster's pods; `None` when there is no plan, or when
+    /// the cluster could not be read ([`PolicyFacts::impact_error`]: the blast-radius
+    /// checks then fail closed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub impact: Option<Impact>,
+    /// Why the plan's impact could not be read from the cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impact_error: Option<String>,
+    /// The object the plan acts on, when the decision named none (the planner resolved
+    /// it from the context): its namespace is the one the namespace checks use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_target: Option<crate::cluster::ObjectRef>,
     /// The oscillation guard's finding, when history has one for this decision.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oscillation: Option<Check>,
@@ -41,7 +53,10 @@ impl PolicyFacts {
         PolicyFacts {
             now,
             activity: None,
+            activity_error: None,
             impact: None,
+            impact_error: None,
+            plan_target: None,
             oscillation: None,
             approval: None,
             problems: Vec::new(),
@@ -83,6 +98,33 @@ pub struct Impact {
     /// The PodDisruptionBudgets covering the affected pods.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub budgets: Vec<BudgetFact>,
+    /// Every workload whose pods the plan takes down; `workload`, `ready_before` and
+    /// `ready_after` above repeat the one left with the fewest ready replicas.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workloads: Vec<WorkloadImpact>,
+    /// The affected pods (`namespace/name`), or what stands for them (`3 of deployment/shop/api`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pods: Vec<String>,
+    /// Every namespace the plan changes something in (its calls' objects and the pods it
+    /// disrupts), sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub namespaces: Vec<String>,
+}
+
+/// What a plan does to one workload's ready replicas.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkloadImpact {
+    /// `deployment/shop/api`, or `pod/shop/x` for a pod no controller recreates.
+    pub workload: String,
+    /// Its namespace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Ready replicas before the action.
+    pub ready_before: u32,
+    /// Ready replicas at the worst moment during or after the action.
+    pub ready_after: u32,
+    /// Pods of it the plan takes down (all at once, or over a rolling update).
+    pub pods_affected: u32,
 }
 
 /// One PodDisruptionBudget and what the plan asks of it.

@@ -7,18 +7,26 @@
 //! together happen in one transaction, so nothing is half-written.
 //!
 //! The history and assessment parts of the seam are [`HistoryStore`] and
-//! [`AssessmentStore`], supertraits of [`Store`].
+//! [`AssessmentStore`]; claiming work under a lease and the fenced, two-phase writes of the
+//! pipeline are [`ProcessingStore`]; approvals of held decisions are [`ApprovalStore`]: all
+//! supertraits of [`Store`].
 //!
 //! The store keeps records; it must not decide, plan or call the cluster.
 
+pub mod activity;
 pub mod history;
+pub mod processing;
 pub mod records;
 pub mod sql;
 
 use async_trait::async_trait;
 use jiff::Timestamp;
 
+pub use activity::{ActivityQuery, ActivityStore};
 pub use history::{AssessmentStore, HistoryStore};
+pub use processing::{
+    Answer, Answered, Approval, ApprovalState, ApprovalStore, ApprovalView, Claimed, Finish, ProcessingStore,
+};
 pub use records::{DecisionRecord, IncidentQuery, IncidentSummary, ProcessingState, Recorded, StoredIncident};
 pub use sql::SqlStore;
 
@@ -44,6 +52,15 @@ pub enum StoreError {
         /// What is wrong.
         message: String,
     },
+    /// The caller no longer holds the incident's claim lease (it expired and another
+    /// process took the incident over): nothing was written.
+    #[error("the lease on incident {id} is no longer held by this process ({owner}); nothing was written")]
+    LeaseLost {
+        /// The incident.
+        id: String,
+        /// The process that lost it.
+        owner: String,
+    },
     /// The configured database URL is not usable.
     #[error("invalid database URL {url:?}: {message}")]
     BadUrl {
@@ -62,7 +79,9 @@ pub enum StoreError {
 /// atomic: on error nothing of its writes remains. The history queries and the
 /// assessment schedule come with it ([`HistoryStore`], [`AssessmentStore`]).
 #[async_trait]
-pub trait Store: HistoryStore + AssessmentStore + Send + Sync {
+pub trait Store:
+    HistoryStore + AssessmentStore + ActivityStore + ProcessingStore + ApprovalStore + Send + Sync
+{
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 
@@ -73,18 +92,20 @@ pub trait Store: HistoryStore + AssessmentStore + Send + Sync {
     /// to each, in order.
     async fn record_alerts(&self, incidents: &[Incident], received_at: Timestamp) -> Result<Vec<Recorded>, StoreError>;
 
-    /// Incidents waiting to be decided (`received`, or `deciding` left by a crash),
-    /// oldest first.
+    /// Incidents waiting for a worker (`received`, `approved`, or `deciding`/`executing`
+    /// whose process may have died), oldest first.
     async fn pending(&self, limit: i64) -> Result<Vec<String>, StoreError>;
 
-    /// Moves an incident from `received` to `deciding`; `false` if it was not `received`
-    /// (someone else took it, or it is done). An incident left `deciding` for longer than
-    /// the claim lease (a process died while deciding it) may be claimed again.
+    /// Moves an incident from `received` to `deciding` under a two-minute lease of an
+    /// anonymous owner; `false` if it was not claimable (someone else took it, or it is
+    /// done). For tools and tests that store results with [`Store::save_result`]; the
+    /// pipeline claims through [`ProcessingStore`].
     async fn claim(&self, id: &str, now: Timestamp) -> Result<bool, StoreError>;
 
     /// Stores a decision with its context, verdict and outcome, and moves the incident
     /// to the record's state, in one transaction; with the record's assessment, if it has
-    /// one, scheduled in the same transaction.
+    /// one, scheduled in the same transaction. Not fenced on a lease (tools, tests); the
+    /// pipeline writes through [`ProcessingStore`].
     async fn save_result(&self, id: &str, record: &DecisionRecord) -> Result<(), StoreError>;
 
     /// Marks an incident failed with a reason (the pipeline could not finish it).

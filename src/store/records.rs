@@ -11,6 +11,10 @@ use crate::incident::Incident;
 use crate::policy::Verdict;
 
 /// Where an incident is in the pipeline.
+///
+/// `received` → `deciding` → one of `planned`, `escalated`, `denied`, `held` (→ `approved`
+/// → `executing` …, or `rejected`, `expired`), `executing` → `executed` / `failed` /
+/// `interrupted`. `deciding`, `approved` and `executing` incidents carry a claim lease.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProcessingState {
@@ -26,25 +30,43 @@ pub enum ProcessingState {
     Denied,
     /// Waiting for a human's approval.
     Held,
+    /// A human approved the held decision; a worker re-checks the policy and executes it.
+    Approved,
+    /// A human rejected the held decision.
+    Rejected,
+    /// Nobody approved the held decision in time.
+    Expired,
+    /// The decision and plan are stored and the plan is being applied (or was, when the
+    /// process died: the incident is then checked against the cluster before anything is
+    /// retried).
+    Executing,
     /// The action was applied.
     Executed,
     /// Deciding, planning or executing failed.
     Failed,
+    /// The process died while applying a plan that is not safe to apply twice, and the
+    /// cluster did not show it applied: a human must check.
+    Interrupted,
     /// A resolved notification for an alert medic never saw firing: nothing to do.
     Ignored,
 }
 
 impl ProcessingState {
     /// Every state.
-    pub const ALL: [ProcessingState; 9] = [
+    pub const ALL: [ProcessingState; 14] = [
         ProcessingState::Received,
         ProcessingState::Deciding,
         ProcessingState::Planned,
         ProcessingState::Escalated,
         ProcessingState::Denied,
         ProcessingState::Held,
+        ProcessingState::Approved,
+        ProcessingState::Rejected,
+        ProcessingState::Expired,
+        ProcessingState::Executing,
         ProcessingState::Executed,
         ProcessingState::Failed,
+        ProcessingState::Interrupted,
         ProcessingState::Ignored,
     ];
 
@@ -57,8 +79,13 @@ impl ProcessingState {
             ProcessingState::Escalated => "escalated",
             ProcessingState::Denied => "denied",
             ProcessingState::Held => "held",
+            ProcessingState::Approved => "approved",
+            ProcessingState::Rejected => "rejected",
+            ProcessingState::Expired => "expired",
+            ProcessingState::Executing => "executing",
             ProcessingState::Executed => "executed",
             ProcessingState::Failed => "failed",
+            ProcessingState::Interrupted => "interrupted",
             ProcessingState::Ignored => "ignored",
         }
     }
@@ -68,9 +95,17 @@ impl ProcessingState {
         Self::ALL.into_iter().find(|st| st.as_str() == s)
     }
 
-    /// Whether the pipeline is done with the incident.
+    /// Whether the pipeline is done with the incident: no worker will take it again.
+    /// `held` is final for the pipeline (a human moves it on, to `approved`, `rejected`
+    /// or `expired`); `received`, `deciding`, `approved` and `executing` are not.
     pub fn is_final(self) -> bool {
-        !matches!(self, ProcessingState::Received | ProcessingState::Deciding)
+        !matches!(
+            self,
+            ProcessingState::Received
+                | ProcessingState::Deciding
+                | ProcessingState::Approved
+                | ProcessingState::Executing
+        )
     }
 }
 

@@ -97,6 +97,7 @@ mod tests {
             worker: WorkerHandle::detached(),
             metrics: Arc::new(Metrics::new()),
             max_body_bytes: 1 << 16,
+            security: Default::default(),
         };
 
         let (status, body) = get(

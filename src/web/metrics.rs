@@ -24,6 +24,9 @@ pub struct Metrics {
     errors: Family<Labels, Counter>,
     incidents: Family<Labels, Gauge>,
     processing: Histogram,
+    http_unauthorized: Family<Labels, Counter>,
+    http_rate_limited: Family<Labels, Counter>,
+    http_rejected: Family<Labels, Counter>,
 }
 
 impl Default for Metrics {
@@ -62,8 +65,29 @@ impl Metrics {
             "Time to decide and store one incident once claimed",
             processing.clone(),
         );
+        let http_unauthorized = Family::<Labels, Counter>::default();
+        registry.register(
+            "http_unauthorized",
+            "Requests refused for missing or wrong credentials (401) or a disabled route (403), by route class",
+            http_unauthorized.clone(),
+        );
+        let http_rate_limited = Family::<Labels, Counter>::default();
+        registry.register(
+            "http_rate_limited",
+            "Requests refused by a per-client rate limit (429), by route class",
+            http_rate_limited.clone(),
+        );
+        let http_rejected = Family::<Labels, Counter>::default();
+        registry.register(
+            "http_rejected",
+            "Requests refused by an HTTP limit, by reason (headers_too_large, timeout)",
+            http_rejected.clone(),
+        );
         Metrics {
             registry,
+            http_unauthorized,
+            http_rate_limited,
+            http_rejected,
             alerts,
             webhook,
             decisions,
@@ -94,6 +118,27 @@ impl Metrics {
             .inc();
         self.verdicts
             .get_or_create(&vec![("verdict", verdict.kind.as_str().to_string())])
+            .inc();
+    }
+
+    /// Counts a request refused with 401 or 403, by route class (`webhook`, `api`, `approvals`).
+    pub fn unauthorized(&self, route: &str) {
+        self.http_unauthorized
+            .get_or_create(&vec![("route", route.to_string())])
+            .inc();
+    }
+
+    /// Counts a request refused by a rate limit, by route class.
+    pub fn rate_limited(&self, route: &str) {
+        self.http_rate_limited
+            .get_or_create(&vec![("route", route.to_string())])
+            .inc();
+    }
+
+    /// Counts a request refused by an HTTP limit (`headers_too_large`, `timeout`).
+    pub fn rejected(&self, reason: &str) {
+        self.http_rejected
+            .get_or_create(&vec![("reason", reason.to_string())])
             .inc();
     }
 

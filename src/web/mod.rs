@@ -10,12 +10,17 @@
 //! Nothing here decides or acts on the cluster.
 
 pub mod alerts;
+pub mod approvals;
+pub mod auth;
 pub mod error;
 pub mod health;
 pub mod history;
 pub mod incidents;
+pub mod limits;
 pub mod metrics;
+pub mod security;
 pub mod serve;
+pub mod tls;
 
 use std::sync::Arc;
 
@@ -39,19 +44,25 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Largest accepted webhook body, in bytes.
     pub max_body_bytes: usize,
+    /// Authentication, rate and HTTP limits, TLS ([`security::protect`] enforces them).
+    pub security: Arc<security::Security>,
 }
 
 /// The router.
 pub fn app(state: AppState) -> Router {
-    Router::new()
+    let router = Router::new()
         .route("/api/v1/alerts", post(alerts::receive))
         .route("/api/v1/incidents", get(incidents::list))
         .route("/api/v1/incidents/{id}", get(incidents::show))
         .route("/api/v1/history", get(history::history))
         .route("/api/v1/stats", get(history::stats))
+        .route("/api/v1/approvals", get(approvals::list))
+        .route("/api/v1/approvals/{id}/approve", post(approvals::approve))
+        .route("/api/v1/approvals/{id}/reject", post(approvals::reject))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .layer(axum::extract::DefaultBodyLimit::max(state.max_body_bytes))
-        .with_state(state)
+        .with_state(state.clone());
+    security::protect(router, state)
 }

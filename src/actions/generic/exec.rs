@@ -10,6 +10,7 @@
 
 use serde_json::Value;
 
+use crate::actions::container::{Holder, choose_container};
 use crate::actions::plan::{Plan, PlanInput};
 use crate::actions::read::{get_existing, not_applicable};
 use crate::actions::target::acting_on;
@@ -105,38 +106,8 @@ fn pick_container(
         .flatten()
         .filter_map(|c| c.get("name").and_then(Value::as_str))
         .collect();
-    let list = names.join(", ");
-    if let Some(n) = param {
-        return names
-            .iter()
-            .find(|x| **x == n)
-            .map(|x| x.to_string())
-            .ok_or_else(|| ActionError::InvalidParams {
-                action: ACTION,
-                field: "params.container".into(),
-                message: format!("{target} has no container {n:?} (containers: {list})"),
-            });
-    }
-    if let Some(n) = alert {
-        return names.iter().find(|x| **x == n).map(|x| x.to_string()).ok_or_else(|| {
-            not_applicable(
-                ACTION,
-                target,
-                format!("the alert names container {n:?}, which the pod does not have (containers: {list}); give params.container"),
-            )
-        });
-    }
-    match names.as_slice() {
-        [only] => Ok(only.to_string()),
-        [] => Err(not_applicable(ACTION, target, "the pod has no containers")),
-        _ => Err(not_applicable(
-            ACTION,
-            target,
-            format!(
-                "it has several containers ({list}) and neither the parameters nor the alert name one; give params.container"
-            ),
-        )),
-    }
+    let index = choose_container(ACTION, &names, param, alert, target, Holder::Pod)?;
+    Ok(names[index].to_string())
 }
 
 /// Refuses a pod that is not Running, or a container that is not running in it: there

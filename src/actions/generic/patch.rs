@@ -17,7 +17,7 @@ use crate::actions::plan::{Plan, PlanInput};
 use crate::actions::read::{get_existing, not_applicable};
 use crate::actions::settings::ActionSettings;
 use crate::actions::{ActionError, PatchResource, PatchType};
-use crate::cluster::{Kind, Object, ObjectRef, Operation, PatchBody};
+use crate::cluster::{Kind, Object, ObjectRef, PatchBody};
 
 const ACTION: &str = "patch_resource";
 
@@ -67,19 +67,15 @@ pub async fn plan_patch_resource(
         .content_type()
         .trim_start_matches("application/")
         .trim_end_matches("+json");
-    Ok(Plan {
-        action: ACTION.into(),
-        target: Some(object.clone()),
-        summary: format!("apply a {format} to {object}"),
-        operations: vec![Operation::Patch {
-            target: object,
-            subresource: None,
-            patch,
-        }],
-        changes: vec![change],
+    Ok(Plan::one_patch(
+        ACTION,
+        format!("apply a {format} to {object}"),
+        object,
+        None,
+        patch,
+        change,
         notes,
-        artifacts: Vec::new(),
-    })
+    ))
 }
 
 /// The object to patch: kind, name and namespace from the parameters, each defaulting

@@ -7,9 +7,8 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::Value;
-
 use super::pod_name;
+use crate::actions::read::{budget_requirement, label_selector_selects};
 use crate::cluster::{Cluster, ClusterError, Kind, Object};
 
 /// One budget and the pods of the drain it selects.
@@ -37,69 +36,19 @@ pub(super) async fn covering(cluster: &dyn Cluster, pods: &[&Object]) -> Result<
             let selected: Vec<String> = pods
                 .iter()
                 .filter(|p| p.namespace() == Some(ns))
-                .filter(|p| selects(selector, p.0.pointer("/metadata/labels")))
+                .filter(|p| label_selector_selects(selector, p.0.pointer("/metadata/labels")))
                 .map(|p| pod_name(p))
                 .collect();
             if !selected.is_empty() {
                 found.push(Covered {
                     budget: format!("{ns}/{}", pdb.name()),
-                    requirement: requirement(&pdb),
+                    requirement: budget_requirement(&pdb),
                     pods: selected,
                 });
             }
         }
     }
     Ok(found)
-}
-
-/// `minAvailable 2`, `maxUnavailable 25%`, or `at least one pod available`.
-fn requirement(pdb: &Object) -> String {
-    let text = |v: &Value| match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    if let Some(min) = pdb.0.pointer("/spec/minAvailable") {
-        format!("minAvailable {}", text(min))
-    } else if let Some(max) = pdb.0.pointer("/spec/maxUnavailable") {
-        format!("maxUnavailable {}", text(max))
-    } else {
-        "at least one pod available".into()
-    }
-}
-
-/// Whether a `LabelSelector` selects an object with `labels`. An empty selector selects
-/// everything; an unknown operator selects nothing.
-pub(super) fn selects(selector: &Value, labels: Option<&Value>) -> bool {
-    let label = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
-    let match_labels = selector
-        .get("matchLabels")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .all(|(k, v)| label(k) == v.as_str());
-    let match_expressions = selector
-        .get("matchExpressions")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .all(|e| {
-            let key = e.get("key").and_then(Value::as_str).unwrap_or_default();
-            let values: Vec<&str> = e
-                .get("values")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
-            match e.get("operator").and_then(Value::as_str) {
-                Some("In") => label(key).is_some_and(|v| values.contains(&v)),
-                Some("NotIn") => label(key).is_none_or(|v| !values.contains(&v)),
-                Some("Exists") => label(key).is_some(),
-                Some("DoesNotExist") => label(key).is_none(),
-                _ => false,
-            }
-        });
-    match_labels && match_expressions
 }
 
 #[cfg(test)]
@@ -111,33 +60,33 @@ mod tests {
     fn label_selectors_match_as_the_api_server_does() {
         let labels = json!({"app": "api", "tier": "web"});
         let l = Some(&labels);
-        assert!(selects(&json!({}), l));
-        assert!(selects(&json!({"matchLabels": {"app": "api"}}), l));
-        assert!(!selects(&json!({"matchLabels": {"app": "db"}}), l));
-        assert!(selects(
+        assert!(label_selector_selects(&json!({}), l));
+        assert!(label_selector_selects(&json!({"matchLabels": {"app": "api"}}), l));
+        assert!(!label_selector_selects(&json!({"matchLabels": {"app": "db"}}), l));
+        assert!(label_selector_selects(
             &json!({"matchExpressions": [{"key": "tier", "operator": "In", "values": ["web", "edge"]}]}),
             l
         ));
-        assert!(!selects(
+        assert!(!label_selector_selects(
             &json!({"matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["web"]}]}),
             l
         ));
-        assert!(selects(
+        assert!(label_selector_selects(
             &json!({"matchExpressions": [{"key": "zone", "operator": "NotIn", "values": ["a"]}]}),
             l
         ));
-        assert!(selects(
+        assert!(label_selector_selects(
             &json!({"matchExpressions": [{"key": "app", "operator": "Exists"}]}),
             l
         ));
-        assert!(!selects(
+        assert!(!label_selector_selects(
             &json!({"matchExpressions": [{"key": "app", "operator": "DoesNotExist"}]}),
             l
         ));
-        assert!(!selects(
+        assert!(!label_selector_selects(
             &json!({"matchExpressions": [{"key": "app", "operator": "Gt"}]}),
             l
         ));
-        assert!(!selects(&json!({"matchLabels": {"app": "api"}}), None));
+        assert!(!label_selector_selects(&json!({"matchLabels": {"app": "api"}}), None));
     }
 }

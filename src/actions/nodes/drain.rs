@@ -16,11 +16,10 @@ use std::collections::BTreeMap;
 use super::super::diff;
 use super::super::plan::{Plan, PlanInput};
 use super::super::read::{kind_and_name, not_applicable};
+use super::super::target::acting_on_live;
 use super::super::{ActionError, ActionKind, DrainNode};
 use super::budgets::covering;
-use super::{
-    MIRROR_ANNOTATION, cordon_patch, is_cordoned, is_finished, is_ready, is_terminating, names, node_of, pods_on,
-};
+use super::{MIRROR_ANNOTATION, cordon_patch, is_cordoned, is_finished, is_ready, is_terminating, names, pods_on};
 use crate::cluster::{Object, ObjectRef, Operation};
 
 /// Where each pod on the node goes in a drain.
@@ -48,7 +47,7 @@ pub async fn plan_drain_node(
     input: &PlanInput<'_>,
 ) -> Result<Plan, ActionError> {
     let kind = ActionKind::DrainNode;
-    let (target, node) = node_of(kind, target, input).await?;
+    let (target, node) = acting_on_live(kind, target, input).await?;
     let timeout = p.timeout(input.bounds);
     let pods = pods_on(input.cluster, node.name()).await?;
     let sorted = sort(&pods, p, input).await?;

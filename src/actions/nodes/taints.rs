@@ -9,9 +9,10 @@ use serde_json::{Value, json};
 use super::super::diff;
 use super::super::plan::{Plan, PlanInput};
 use super::super::read::not_applicable;
+use super::super::target::acting_on_live;
 use super::super::{ActionError, ActionKind, TaintEffect, TaintNode};
-use super::{is_finished, is_terminating, names, node_of, pod_name, pods_on};
-use crate::cluster::{Object, ObjectRef, Operation, PatchBody};
+use super::{is_finished, is_terminating, names, pod_name, pods_on};
+use crate::cluster::{Object, ObjectRef, PatchBody};
 
 /// Plans `taint_node`: a JSON patch that tests the node's resourceVersion and appends the
 /// taint to `spec.taints` (creating the list, or `spec` itself, when the node has none).
@@ -21,7 +22,7 @@ pub async fn plan_taint_node(
     input: &PlanInput<'_>,
 ) -> Result<Plan, ActionError> {
     let kind = ActionKind::TaintNode;
-    let (target, node) = node_of(kind, target, input).await?;
+    let (target, node) = acting_on_live(kind, target, input).await?;
     let existing = node.0.pointer("/spec/taints").and_then(Value::as_array).cloned();
     if let Some(same) = existing
         .iter()
@@ -56,19 +57,15 @@ pub async fn plan_taint_node(
     let patch = PatchBody::Json(Value::Array(ops));
     let change = diff::patch_change(kind.name(), &node, &patch)?;
     let notes = effect_notes(p, &node, input).await?;
-    Ok(Plan {
-        action: kind.name().into(),
-        target: Some(target.clone()),
-        summary: format!("taint {target} with {}", p.text()),
-        operations: vec![Operation::Patch {
-            target,
-            subresource: None,
-            patch,
-        }],
-        changes: vec![change],
+    Ok(Plan::one_patch(
+        kind.name(),
+        format!("taint {target} with {}", p.text()),
+        target,
+        None,
+        patch,
+        change,
         notes,
-        artifacts: Vec::new(),
-    })
+    ))
 }
 
 /// What the taint does, by effect; for `NoExecute`, which running pods it evicts.

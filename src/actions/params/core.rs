@@ -122,19 +122,30 @@ pub struct ScaleDeployment {
 
 impl ScaleDeployment {
     pub(crate) fn validate(&self, bounds: &Bounds) -> Result<(), ActionError> {
-        let invalid = |field: &str, message: String| ActionError::InvalidParams {
-            action: "scale_deployment",
-            field: format!("params.{field}"),
-            message,
-        };
-        match (self.replicas, self.delta) {
-            (None, None) => Err(invalid("replicas", "give replicas or delta".into())),
-            (Some(_), Some(_)) => Err(invalid("delta", "give replicas or delta, not both".into())),
-            (Some(r), None) if r < 0 => Err(invalid("replicas", format!("must be 0 or more, found {r}"))),
-            (Some(r), None) => bounds.check_replicas(r, "params.replicas"),
-            (None, Some(0)) => Err(invalid("delta", "must not be 0".into())),
-            (None, Some(_)) => Ok(()),
-        }
+        validate_scale("scale_deployment", self.replicas, self.delta, bounds)
+    }
+}
+
+/// Checks the `replicas` or `delta` of a scale action: exactly one of them, a count of 0
+/// or more within the bounds, a delta other than 0.
+pub(crate) fn validate_scale(
+    action: &'static str,
+    replicas: Option<i32>,
+    delta: Option<i32>,
+    bounds: &Bounds,
+) -> Result<(), ActionError> {
+    let invalid = |field: &str, message: String| ActionError::InvalidParams {
+        action,
+        field: format!("params.{field}"),
+        message,
+    };
+    match (replicas, delta) {
+        (None, None) => Err(invalid("replicas", "give replicas or delta".into())),
+        (Some(_), Some(_)) => Err(invalid("delta", "give replicas or delta, not both".into())),
+        (Some(r), None) if r < 0 => Err(invalid("replicas", format!("must be 0 or more, found {r}"))),
+        (Some(r), None) => bounds.check_replicas(action, r, "params.replicas"),
+        (None, Some(0)) => Err(invalid("delta", "must not be 0".into())),
+        (None, Some(_)) => Ok(()),
     }
 }
 

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::core::validate_scale;
 use crate::actions::ActionError;
 use crate::actions::bounds::Bounds;
 use crate::actions::quantity::Quantity;
@@ -31,39 +32,8 @@ pub struct ScaleStatefulSet {
 
 impl ScaleStatefulSet {
     pub(crate) fn validate(&self, bounds: &Bounds) -> Result<(), ActionError> {
-        const ACTION: &str = "scale_statefulset";
-        let invalid = |field: &str, message: String| ActionError::InvalidParams {
-            action: ACTION,
-            field: format!("params.{field}"),
-            message,
-        };
-        match (self.replicas, self.delta) {
-            (None, None) => Err(invalid("replicas", "give replicas or delta".into())),
-            (Some(_), Some(_)) => Err(invalid("delta", "give replicas or delta, not both".into())),
-            (Some(r), None) if r < 0 => Err(invalid("replicas", format!("must be 0 or more, found {r}"))),
-            (Some(r), None) => check_max_replicas(ACTION, bounds, r, "params.replicas"),
-            (None, Some(0)) => Err(invalid("delta", "must not be 0".into())),
-            (None, Some(_)) => Ok(()),
-        }
+        validate_scale("scale_statefulset", self.replicas, self.delta, bounds)
     }
-}
-
-/// Refuses a replica count above `bounds.max_replicas`, for `action`.
-pub(crate) fn check_max_replicas(
-    action: &'static str,
-    bounds: &Bounds,
-    value: i32,
-    field: &str,
-) -> Result<(), ActionError> {
-    if value > bounds.max_replicas {
-        return Err(ActionError::OutOfBounds {
-            action,
-            field: field.into(),
-            value: value.to_string(),
-            limit: format!("bounds.max_replicas is {}", bounds.max_replicas),
-        });
-    }
-    Ok(())
 }
 
 /// Parameters of `update_hpa`. Give at least one.
@@ -101,7 +71,7 @@ impl UpdateHpa {
             if max < 1 {
                 return Err(invalid("max_replicas", format!("must be 1 or more, found {max}")));
             }
-            check_max_replicas(ACTION, bounds, max, "params.max_replicas")?;
+            bounds.check_replicas(ACTION, max, "params.max_replicas")?;
         }
         if let (Some(min), Some(max)) = (self.min_replicas, self.max_replicas)
             && min > max
@@ -112,7 +82,7 @@ impl UpdateHpa {
             ));
         }
         if let Some(min) = self.min_replicas {
-            check_max_replicas(ACTION, bounds, min, "params.min_replicas")?;
+            bounds.check_replicas(ACTION, min, "params.min_replicas")?;
         }
         Ok(())
     }

@@ -10,12 +10,10 @@
 
 use serde_json::Value;
 
-use super::labels::label_selector_selects;
-use super::{replacement_note, terminating};
+use super::{live_pod, replacement_note};
 use crate::actions::diff;
 use crate::actions::plan::{Change, Plan, PlanInput};
-use crate::actions::read::{get_existing, kind_and_name, not_applicable};
-use crate::actions::target::acting_on;
+use crate::actions::read::{budget_requirement, kind_and_name, label_selector_selects, not_applicable};
 use crate::actions::{ActionError, ActionKind, EvictPod};
 use crate::cluster::{Kind, Object, ObjectRef, Operation};
 
@@ -27,15 +25,7 @@ pub async fn plan_evict_pod(
     input: &PlanInput<'_>,
 ) -> Result<Plan, ActionError> {
     let kind = ActionKind::EvictPod;
-    let target = acting_on(kind, target, input).await?;
-    let pod = get_existing(input, kind.name(), &target).await?;
-    if terminating(&pod) {
-        return Err(not_applicable(
-            kind.name(),
-            &target,
-            "the pod is already being deleted (metadata.deletionTimestamp is set)",
-        ));
-    }
+    let (target, pod) = live_pod(kind, target, input).await?;
     let Some(owner) = pod.controller() else {
         return Err(not_applicable(
             kind.name(),
@@ -104,7 +94,7 @@ async fn budget_notes(input: &PlanInput<'_>, pod: &Object, namespace: &str) -> R
             format!(
                 "{} covers it ({}){allowed}",
                 kind_and_name(&pdb.reference()),
-                requirement(pdb)
+                budget_requirement(pdb)
             )
         })
         .collect();
@@ -114,19 +104,4 @@ async fn budget_notes(input: &PlanInput<'_>, pod: &Object, namespace: &str) -> R
         ]);
     }
     Ok(notes)
-}
-
-/// `minAvailable 2`, `maxUnavailable 25%`, or what a budget without either requires.
-fn requirement(pdb: &Object) -> String {
-    let text = |v: &Value| match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    if let Some(min) = pdb.0.pointer("/spec/minAvailable") {
-        format!("minAvailable {}", text(min))
-    } else if let Some(max) = pdb.0.pointer("/spec/maxUnavailable") {
-        format!("maxUnavailable {}", text(max))
-    } else {
-        "at least one pod available".into()
-    }
 }

@@ -12,12 +12,11 @@
 
 use serde_json::{Value, json};
 
-use super::labels::{bounded_name, label_selector_selects, services_selecting, unique_label_value};
-use super::terminating;
+use super::labels::{bounded_name, services_selecting, unique_label_value};
+use super::live_pod;
 use crate::actions::diff::{self, patch_change};
 use crate::actions::plan::{Change, Plan, PlanInput};
-use crate::actions::read::{get_existing, incident_metadata, kind_and_name, not_applicable};
-use crate::actions::target::acting_on;
+use crate::actions::read::{incident_metadata, kind_and_name, label_selector_selects, not_applicable};
 use crate::actions::{ActionError, ActionKind, IsolatePod};
 use crate::cluster::{Kind, Object, ObjectRef, Operation, PatchBody};
 
@@ -34,14 +33,8 @@ pub async fn plan_isolate_pod(
     input: &PlanInput<'_>,
 ) -> Result<Plan, ActionError> {
     let kind = ActionKind::IsolatePod;
-    let target = acting_on(kind, target, input).await?;
-    let pod = get_existing(input, kind.name(), &target).await?;
+    let (target, pod) = live_pod(kind, target, input).await?;
     let refuse = |reason: String| not_applicable(kind.name(), &target, reason);
-    if terminating(&pod) {
-        return Err(refuse(
-            "the pod is already being deleted (metadata.deletionTimestamp is set)".into(),
-        ));
-    }
     if let Some(owner) = pod.controller().filter(|o| o.kind.is("Node")) {
         return Err(refuse(format!(
             "it is a static pod of node {}: its labels are its manifest's, and the API cannot change them",

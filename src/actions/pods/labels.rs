@@ -9,42 +9,6 @@ use sha2::{Digest, Sha256};
 
 use crate::cluster::{Cluster, ClusterError, Kind, Object};
 
-/// Whether a `LabelSelector` (`matchLabels` and `matchExpressions`) selects an object
-/// with `labels`. An empty selector selects every object; an unknown operator selects
-/// none, as the API server would refuse it.
-pub(super) fn label_selector_selects(selector: &Value, labels: Option<&Value>) -> bool {
-    let label = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
-    let by_labels = selector
-        .get("matchLabels")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .all(|(k, v)| label(k) == v.as_str());
-    let by_expressions = selector
-        .get("matchExpressions")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .all(|e| {
-            let key = e.get("key").and_then(Value::as_str).unwrap_or_default();
-            let values: Vec<&str> = e
-                .get("values")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
-            match e.get("operator").and_then(Value::as_str) {
-                Some("In") => label(key).is_some_and(|v| values.contains(&v)),
-                Some("NotIn") => label(key).is_none_or(|v| !values.contains(&v)),
-                Some("Exists") => label(key).is_some(),
-                Some("DoesNotExist") => label(key).is_none(),
-                _ => false,
-            }
-        });
-    by_labels && by_expressions
-}
-
 /// A Service that routes to a pod: its name and its selector as text (`app=api`).
 pub(super) struct SelectingService {
     /// The Service's name.
@@ -120,6 +84,7 @@ pub(super) fn unique_label_value(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::actions::read::label_selector_selects;
     use serde_json::json;
 
     #[test]

@@ -13,13 +13,13 @@
 use serde_json::{Map, Value, json};
 
 use super::labels::{labels_of, services_selecting};
-use super::terminating;
+use super::{BEING_DELETED, terminating};
 use crate::actions::diff::patch_change;
 use crate::actions::plan::{Plan, PlanInput};
-use crate::actions::read::{get_existing, incident_metadata, kind_and_name, not_applicable};
-use crate::actions::target::acting_on;
+use crate::actions::read::{incident_metadata, kind_and_name, not_applicable};
+use crate::actions::target::acting_on_live;
 use crate::actions::{ActionError, ActionKind, QuarantinePod};
-use crate::cluster::{ObjectRef, Operation, PatchBody};
+use crate::cluster::{ObjectRef, PatchBody};
 
 /// The label a quarantined pod carries.
 pub const QUARANTINED: &str = "medic.dev/quarantined";
@@ -34,8 +34,7 @@ pub async fn plan_quarantine_pod(
     input: &PlanInput<'_>,
 ) -> Result<Plan, ActionError> {
     let kind = ActionKind::QuarantinePod;
-    let target = acting_on(kind, target, input).await?;
-    let pod = get_existing(input, kind.name(), &target).await?;
+    let (target, pod) = acting_on_live(kind, target, input).await?;
     let refuse = |reason: String| not_applicable(kind.name(), &target, reason);
     if pod.label(QUARANTINED) == Some("true") {
         return Err(refuse(format!(
@@ -43,9 +42,7 @@ pub async fn plan_quarantine_pod(
         )));
     }
     if terminating(&pod) {
-        return Err(refuse(
-            "the pod is already being deleted (metadata.deletionTimestamp is set)".into(),
-        ));
+        return Err(refuse(BEING_DELETED.into()));
     }
     let original = labels_of(&pod);
     if original.is_empty() {
@@ -114,19 +111,15 @@ pub async fn plan_quarantine_pod(
     notes.push(format!(
         "the pod keeps running for inspection; its original labels are kept in annotation {ORIGINAL_LABELS}; delete it when done"
     ));
-    Ok(Plan {
-        action: kind.name().into(),
-        target: Some(target.clone()),
-        summary: format!(
+    Ok(Plan::one_patch(
+        kind.name(),
+        format!(
             "quarantine {target}: replace its labels with {QUARANTINED}=true so that no controller or Service selects it"
         ),
-        operations: vec![Operation::Patch {
-            target,
-            subresource: None,
-            patch,
-        }],
-        changes: vec![change],
+        target,
+        None,
+        patch,
+        change,
         notes,
-        artifacts: Vec::new(),
-    })
+    ))
 }

@@ -2,13 +2,13 @@
 
 use serde_json::json;
 
-use super::fixture::{Fixture, action, node, not_applicable};
+use crate::actions::test_support::{NODES, action, node, not_applicable};
 use crate::cluster::{Cluster, Kind, ObjectRef, Operation, PatchBody};
 use crate::incident::TargetKind;
 
 #[tokio::test]
 async fn cordon_patches_unschedulable_and_new_pods_go_elsewhere() {
-    let f = Fixture::alert_on_node("worker-1");
+    let f = NODES.alert_on_node("worker-1");
     let plan = f.plan(&action("cordon_node", json!({}))).await.unwrap();
     assert_eq!(plan.target, Some(node("worker-1")));
     assert_eq!(
@@ -53,7 +53,7 @@ async fn cordon_patches_unschedulable_and_new_pods_go_elsewhere() {
 
 #[tokio::test]
 async fn cordon_renders() {
-    let f = Fixture::alert_on_node("worker-1");
+    let f = NODES.alert_on_node("worker-1");
     let plan = f.plan(&action("cordon_node", json!({}))).await.unwrap();
     assert_eq!(
         plan.render(),
@@ -78,12 +78,12 @@ cordon_node: cordon node/worker-1: mark it unschedulable
 
 #[tokio::test]
 async fn uncordon_removes_unschedulable_and_the_node_takes_pods_again() {
-    let f = Fixture::alert_on_node("worker-2");
+    let f = NODES.alert_on_node("worker-2");
     let (target, reason) = not_applicable(f.plan(&action("uncordon_node", json!({}))).await);
     assert_eq!(target, "node/worker-2");
     assert_eq!(reason, "the node is not cordoned (spec.unschedulable is not set)");
 
-    f.apply(&f.plan(&action("cordon_node", json!({}))).await.unwrap()).await;
+    f.plan_and_apply(&action("cordon_node", json!({}))).await;
     let plan = f.plan(&action("uncordon_node", json!({}))).await.unwrap();
     assert_eq!(
         plan.operations,
@@ -136,14 +136,14 @@ uncordon_node: uncordon node/worker-2: mark it schedulable again
 
 #[tokio::test]
 async fn uncordoning_a_node_that_is_not_ready_says_so() {
-    let f = Fixture::alert_on_node("worker-2");
+    let f = NODES.alert_on_node("worker-2");
     let broken = Operation::Patch {
         target: node("worker-2"),
         subresource: Some("status".into()),
         patch: PatchBody::Merge(json!({"status": {"conditions": [{"type": "Ready", "status": "False"}]}})),
     };
     f.cluster.apply(&broken).await.unwrap();
-    f.apply(&f.plan(&action("cordon_node", json!({}))).await.unwrap()).await;
+    f.plan_and_apply(&action("cordon_node", json!({}))).await;
     let plan = f.plan(&action("uncordon_node", json!({}))).await.unwrap();
     assert_eq!(
         plan.notes[1],
@@ -153,7 +153,7 @@ async fn uncordoning_a_node_that_is_not_ready_says_so() {
 
 #[tokio::test]
 async fn node_actions_need_a_node() {
-    let f = Fixture::alert_on(TargetKind::Pod, Some("shop"), "api-6b9c4-x7k2p");
+    let f = NODES.alert_on(TargetKind::Pod, "api-6b9c4-x7k2p");
     for name in ["cordon_node", "uncordon_node", "drain_node"] {
         let (target, reason) = not_applicable(f.plan(&action(name, json!({}))).await);
         assert_eq!(target, "pod/shop/api-6b9c4-x7k2p");

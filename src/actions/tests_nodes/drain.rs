@@ -2,8 +2,7 @@
 
 use serde_json::json;
 
-use super::fixture::{Fixture, action, node, not_applicable};
-use crate::actions::ActionError;
+use crate::actions::test_support::{NODES, action, invalid_params, node, not_applicable, out_of_bounds};
 use crate::cluster::{Cluster, Object, Operation, PatchBody};
 
 fn evict(namespace: &str, pod: &str, wait: u64) -> Operation {
@@ -16,7 +15,7 @@ fn evict(namespace: &str, pod: &str, wait: u64) -> Operation {
 
 #[tokio::test]
 async fn drain_cordons_evicts_and_the_controllers_move_the_pods() {
-    let f = Fixture::alert_on_node("worker-1");
+    let f = NODES.alert_on_node("worker-1");
     let plan = f
         .plan(&action(
             "drain_node",
@@ -73,7 +72,7 @@ async fn drain_cordons_evicts_and_the_controllers_move_the_pods() {
 
 #[tokio::test]
 async fn drain_renders() {
-    let f = Fixture::alert_on_node("worker-1");
+    let f = NODES.alert_on_node("worker-1");
     let plan = f
         .plan(&action("drain_node", json!({"delete_emptydir_data": true})))
         .await
@@ -118,7 +117,7 @@ drain_node: drain node/worker-1: cordon it and evict 4 pods
 
 #[tokio::test]
 async fn drain_refuses_to_lose_pods_or_their_data() {
-    let f = Fixture::alert_on_node("worker-1");
+    let f = NODES.alert_on_node("worker-1");
     let (target, reason) = not_applicable(f.plan(&action("drain_node", json!({}))).await);
     assert_eq!(target, "node/worker-1");
     assert_eq!(
@@ -168,24 +167,14 @@ async fn drain_refuses_to_lose_pods_or_their_data() {
 
 #[tokio::test]
 async fn drain_timeout_is_bounded() {
-    let mut f = Fixture::alert_on_node("worker-1");
+    let mut f = NODES.alert_on_node("worker-1");
     f.bounds.drain_timeout_seconds = 300;
-    match f.plan(&action("drain_node", json!({"timeout_seconds": 900}))).await {
-        Err(ActionError::OutOfBounds {
-            field, value, limit, ..
-        }) => {
-            assert_eq!((field.as_str(), value.as_str()), ("params.timeout_seconds", "900"));
-            assert_eq!(limit, "bounds.drain_timeout_seconds is 300");
-        }
-        other => panic!("expected OutOfBounds, got {other:?}"),
-    }
-    match f.plan(&action("drain_node", json!({"timeout_seconds": 0}))).await {
-        Err(ActionError::InvalidParams { field, message, .. }) => {
-            assert_eq!(field, "params.timeout_seconds");
-            assert_eq!(message, "must be 1 second or more, found 0");
-        }
-        other => panic!("expected InvalidParams, got {other:?}"),
-    }
+    let (field, value, limit) = out_of_bounds(f.plan(&action("drain_node", json!({"timeout_seconds": 900}))).await);
+    assert_eq!((field.as_str(), value.as_str()), ("params.timeout_seconds", "900"));
+    assert_eq!(limit, "bounds.drain_timeout_seconds is 300");
+    let (field, message) = invalid_params(f.plan(&action("drain_node", json!({"timeout_seconds": 0}))).await);
+    assert_eq!(field, "params.timeout_seconds");
+    assert_eq!(message, "must be 1 second or more, found 0");
     let plan = f
         .plan(&action("drain_node", json!({"delete_emptydir_data": true})))
         .await
@@ -204,7 +193,7 @@ async fn drain_timeout_is_bounded() {
 
 #[tokio::test]
 async fn draining_a_node_with_only_daemon_pods_cordons_it_then_has_nothing_to_do() {
-    let f = Fixture::alert_on_node("worker-2");
+    let f = NODES.alert_on_node("worker-2");
     let plan = f.plan(&action("drain_node", json!({}))).await.unwrap();
     assert_eq!(plan.summary, "drain node/worker-2: cordon it (no pods to evict)");
     assert_eq!(plan.operations.len(), 1);
@@ -216,8 +205,8 @@ async fn draining_a_node_with_only_daemon_pods_cordons_it_then_has_nothing_to_do
 
 #[tokio::test]
 async fn draining_a_cordoned_node_only_evicts() {
-    let f = Fixture::alert_on_node("worker-1");
-    f.apply(&f.plan(&action("cordon_node", json!({}))).await.unwrap()).await;
+    let f = NODES.alert_on_node("worker-1");
+    f.plan_and_apply(&action("cordon_node", json!({}))).await;
     let plan = f
         .plan(&action("drain_node", json!({"delete_emptydir_data": true})))
         .await
@@ -230,7 +219,7 @@ async fn draining_a_cordoned_node_only_evicts() {
 
 #[tokio::test]
 async fn draining_a_node_that_is_not_ready_warns_about_stuck_pods() {
-    let f = Fixture::alert_on_node("worker-1");
+    let f = NODES.alert_on_node("worker-1");
     let broken = Operation::Patch {
         target: node("worker-1"),
         subresource: Some("status".into()),

@@ -7,14 +7,14 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::fixture::{action, incident, node};
-use crate::actions::plan::{Plan, PlanInput};
-use crate::actions::{Action, ActionSettings, Bounds};
+use crate::actions::plan::Plan;
+use crate::actions::test_support::kube::{assert_write, plan_through, request_lines};
+use crate::actions::test_support::{NODES, action, node};
+use crate::actions::{Action, ActionSettings};
 use crate::cluster::kube::KubeCluster;
 use crate::cluster::kube::mock::{MockApi, Recorded, Reply};
-use crate::context::Context;
 use crate::execute::{Executor, HttpNotifier, Outcome, OutcomeStatus, execute};
-use crate::incident::{Incident, TargetKind, TargetRef};
+use crate::incident::{Incident, TargetKind};
 use crate::policy::{Verdict, VerdictKind};
 use crate::web::metrics::Metrics;
 
@@ -53,15 +53,6 @@ fn created(r: &Recorded) -> Reply {
     Reply::json(201, body)
 }
 
-fn node_incident() -> Incident {
-    incident(Some(TargetRef {
-        kind: TargetKind::Node,
-        namespace: None,
-        name: "worker-1".into(),
-        container: None,
-    }))
-}
-
 struct Setup {
     api: MockApi,
     cluster: Arc<KubeCluster>,
@@ -76,22 +67,20 @@ impl Setup {
         Setup {
             api,
             cluster,
-            incident: node_incident(),
+            incident: NODES.incident_about(TargetKind::Node, "worker-1"),
             metrics: Arc::new(Metrics::new()),
         }
     }
 
     async fn plan(&self, action: &Action) -> Plan {
-        let context = Context::default();
-        let input = PlanInput {
-            incident: &self.incident,
-            context: &context,
-            target: None,
-            cluster: self.cluster.as_ref(),
-            bounds: &Bounds::default(),
-            settings: &ActionSettings::default(),
-        };
-        action.plan(&input).await.expect("the plan")
+        plan_through(
+            self.cluster.as_ref(),
+            &self.incident,
+            &ActionSettings::default(),
+            action,
+        )
+        .await
+        .expect("the plan")
     }
 
     async fn execute(&self, plan: Plan) -> Outcome {
@@ -108,10 +97,6 @@ impl Setup {
             checks: Vec::new(),
         };
         execute(&executor, &self.incident, &verdict, plan).await
-    }
-
-    fn lines(&self) -> Vec<String> {
-        self.api.requests().iter().map(Recorded::line).collect()
     }
 }
 
@@ -132,7 +117,7 @@ async fn cordon_sends_a_merge_patch_and_records_an_event() {
         ["PATCH node/worker-1 (merge-patch): node/worker-1 patched"]
     );
     assert_eq!(
-        s.lines(),
+        request_lines(&s.api),
         [
             "GET /api/v1/nodes/worker-1",
             "PATCH /api/v1/nodes/worker-1",
@@ -141,8 +126,7 @@ async fn cordon_sends_a_merge_patch_and_records_an_event() {
     );
     let reqs = s.api.requests();
     let patch = &reqs[1];
-    assert_eq!(patch.content_type.as_deref(), Some("application/merge-patch+json"));
-    assert_eq!(patch.param("fieldManager"), Some("medic"));
+    assert_write(patch, "application/merge-patch+json");
     assert_eq!(patch.json(), json!({"spec": {"unschedulable": true}}));
     let event = reqs[2].json();
     assert_eq!(event["reason"], "MedicCordonNode");
@@ -246,7 +230,7 @@ async fn drain_evictions_wait_out_a_429_from_a_disruption_budget() {
     assert_eq!(outcome.status, OutcomeStatus::Executed, "{:?}", outcome.error);
     assert_eq!(evictions.load(Ordering::SeqCst), 2, "refused once, then evicted");
     assert_eq!(
-        s.lines(),
+        request_lines(&s.api),
         [
             "GET /api/v1/nodes/worker-1",
             "GET /api/v1/pods",
@@ -307,7 +291,11 @@ async fn forbidden_is_a_failed_outcome_that_says_what_to_do() {
              scope (medic's service account lacks this permission: `medic rbac` prints the ClusterRole it needs)"
         )
     );
-    assert_eq!(s.lines().len(), 2, "no event for a change that did not happen");
+    assert_eq!(
+        request_lines(&s.api).len(),
+        2,
+        "no event for a change that did not happen"
+    );
 }
 
 #[tokio::test]

@@ -2,14 +2,14 @@
 
 use serde_json::json;
 
-use super::fixture::{Fixture, action, node, not_applicable};
-use crate::actions::ActionError;
 use crate::actions::settings::NotifyFormat;
+use crate::actions::test_support::{NODES, action, invalid_params, node, not_applicable};
 use crate::cluster::Operation;
 
 #[tokio::test]
 async fn notify_posts_the_incident_to_the_first_channel() {
-    let f = Fixture::alert_on_node("worker-1")
+    let f = NODES
+        .alert_on_node("worker-1")
         .with_channel("ops", NotifyFormat::Slack, false)
         .with_channel("pager", NotifyFormat::Json, true);
     let plan = f.plan(&action("notify", json!({}))).await.unwrap();
@@ -38,7 +38,8 @@ notify: post a message about KubeNodeNotReady to notify channel \"ops\"
 
 #[tokio::test]
 async fn notify_takes_the_channel_and_message_asked_for() {
-    let f = Fixture::alert_on_node("worker-1")
+    let f = NODES
+        .alert_on_node("worker-1")
         .with_channel("ops", NotifyFormat::Slack, false)
         .with_channel("pager", NotifyFormat::Json, true);
     let plan = f
@@ -55,18 +56,14 @@ async fn notify_takes_the_channel_and_message_asked_for() {
             text: "worker-1 is flapping; cordoned for now".into(),
         }]
     );
-    match f.plan(&action("notify", json!({"channel": "sms"}))).await {
-        Err(ActionError::InvalidParams { field, message, .. }) => {
-            assert_eq!(field, "params.channel");
-            assert_eq!(message, "no channel \"sms\" in actions.notify (channels: ops, pager)");
-        }
-        other => panic!("expected InvalidParams, got {other:?}"),
-    }
+    let (field, message) = invalid_params(f.plan(&action("notify", json!({"channel": "sms"}))).await);
+    assert_eq!(field, "params.channel");
+    assert_eq!(message, "no channel \"sms\" in actions.notify (channels: ops, pager)");
 }
 
 #[tokio::test]
 async fn notify_without_channels_is_not_applicable() {
-    let f = Fixture::alert_on_node("worker-1");
+    let f = NODES.alert_on_node("worker-1");
     let (target, reason) = not_applicable(f.plan(&action("notify", json!({}))).await);
     assert_eq!(target, "node/worker-1");
     assert_eq!(reason, "no notify channel configured (actions.notify)");
@@ -74,7 +71,8 @@ async fn notify_without_channels_is_not_applicable() {
 
 #[tokio::test]
 async fn escalate_notifies_the_on_escalate_channels() {
-    let f = Fixture::alert_on_node("worker-1")
+    let f = NODES
+        .alert_on_node("worker-1")
         .with_channel("ops", NotifyFormat::Slack, false)
         .with_channel("pager", NotifyFormat::Json, true);
     let plan = f
@@ -103,7 +101,9 @@ escalate: hand to a human: the node's disk is failing
     assert!(!crate::actions::ActionKind::Escalate.mutates());
     assert!(!crate::actions::ActionKind::Notify.mutates());
 
-    let quiet = Fixture::alert_on_node("worker-1").with_channel("ops", NotifyFormat::Slack, false);
+    let quiet = NODES
+        .alert_on_node("worker-1")
+        .with_channel("ops", NotifyFormat::Slack, false);
     let plan = quiet.plan(&action("escalate", json!({}))).await.unwrap();
     assert!(plan.operations.is_empty(), "no channel asked to hear about escalations");
 }

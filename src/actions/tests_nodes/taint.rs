@@ -2,8 +2,8 @@
 
 use serde_json::json;
 
-use super::fixture::{Fixture, action, node, not_applicable};
-use crate::actions::{Action, ActionError};
+use crate::actions::Action;
+use crate::actions::test_support::{NODES, action, invalid_params, node, not_applicable};
 use crate::cluster::{Cluster, ObjectRef, Operation, PatchBody};
 
 fn patch_body(plan: &crate::actions::Plan) -> serde_json::Value {
@@ -24,7 +24,7 @@ fn patch_body(plan: &crate::actions::Plan) -> serde_json::Value {
 
 #[tokio::test]
 async fn taint_creates_the_list_then_appends_and_refuses_a_duplicate() {
-    let f = Fixture::alert_on_node("worker-1");
+    let f = NODES.alert_on_node("worker-1");
     let rv = f.node("worker-1").await.resource_version().unwrap().to_string();
     let plan = f
         .plan(&action(
@@ -95,7 +95,7 @@ async fn taint_creates_the_list_then_appends_and_refuses_a_duplicate() {
 
 #[tokio::test]
 async fn a_stale_plan_is_refused_by_the_resource_version_test() {
-    let f = Fixture::alert_on_node("worker-1");
+    let f = NODES.alert_on_node("worker-1");
     let plan = f
         .plan(&action("taint_node", json!({"key": "medic.dev/unhealthy"})))
         .await
@@ -112,7 +112,7 @@ async fn a_stale_plan_is_refused_by_the_resource_version_test() {
 
 #[tokio::test]
 async fn new_pods_avoid_a_no_schedule_taint() {
-    let f = Fixture::alert_on_node("worker-2");
+    let f = NODES.alert_on_node("worker-2");
     f.apply(
         &f.plan(&action("taint_node", json!({"key": "medic.dev/unhealthy"})))
             .await
@@ -131,7 +131,7 @@ async fn new_pods_avoid_a_no_schedule_taint() {
 
 #[tokio::test]
 async fn no_execute_says_which_pods_go_and_the_sim_evicts_them() {
-    let f = Fixture::alert_on_node("worker-1");
+    let f = NODES.alert_on_node("worker-1");
     let plan = f
         .plan(&action(
             "taint_node",
@@ -185,7 +185,7 @@ async fn no_execute_says_which_pods_go_and_the_sim_evicts_them() {
 
 #[tokio::test]
 async fn no_execute_without_victims_says_so() {
-    let f = Fixture::alert_on_node("worker-2");
+    let f = NODES.alert_on_node("worker-2");
     // Only the DaemonSet pod runs there, without a toleration for it.
     let plan = f
         .plan(&action(
@@ -216,7 +216,7 @@ async fn no_execute_without_victims_says_so() {
 
 #[tokio::test]
 async fn taint_renders() {
-    let f = Fixture::alert_on_node("worker-2");
+    let f = NODES.alert_on_node("worker-2");
     let plan = f
         .plan(&action(
             "taint_node",
@@ -260,19 +260,15 @@ taint_node: taint node/worker-2 with medic.dev/unhealthy=true:NoSchedule
 
 #[tokio::test]
 async fn taint_keys_and_values_are_checked() {
-    let f = Fixture::alert_on_node("worker-1");
-    let invalid = |r: Result<crate::actions::Plan, ActionError>| match r {
-        Err(ActionError::InvalidParams { field, message, .. }) => (field, message),
-        other => panic!("expected InvalidParams, got {other:?}"),
-    };
-    let (field, message) = invalid(f.plan(&action("taint_node", json!({"key": "Medic Unhealthy"}))).await);
+    let f = NODES.alert_on_node("worker-1");
+    let (field, message) = invalid_params(f.plan(&action("taint_node", json!({"key": "Medic Unhealthy"}))).await);
     assert_eq!(field, "params.key");
     assert_eq!(
         message,
         "\"Medic Unhealthy\" is not a valid taint key: the name part \"Medic Unhealthy\" must consist of alphanumeric \
          characters, '-', '_' or '.', and start and end with an alphanumeric character (e.g. 'medic.dev/unhealthy')"
     );
-    let (field, message) = invalid(
+    let (field, message) = invalid_params(
         f.plan(&action(
             "taint_node",
             json!({"key": "medic.dev/unhealthy", "value": "-bad"}),

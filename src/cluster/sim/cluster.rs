@@ -1,6 +1,6 @@
 //! [`SimCluster`]: the [`Cluster`] trait over an in-memory store, with constructors from
-//! YAML fixtures, programmatic log and exec-answer setting, a settable clock, and the log of applied
-//! operations.
+//! YAML fixtures, programmatic log and exec-answer setting, a settable clock, the log of applied
+//! operations, and the journal that persists them (`journal`).
 //!
 //! The store sits behind a `std::sync::Mutex`; no lock is held across an `.await` (no
 //! method here awaits). This type must not add behaviour of its own: API semantics are
@@ -18,6 +18,7 @@ use super::apply::apply;
 use super::controllers::reconcile;
 use super::exec::ExecAnswer;
 use super::faults::{Fault, arm, elapse};
+use super::journal::{Journal, changes_cluster};
 use super::load::{Fixture, SimError, shift_times};
 use super::selector::Selector;
 use super::store::{Clock, Key, Store};
@@ -31,7 +32,9 @@ use crate::cluster::{Cluster, ClusterError, Kind, Object, ObjectRef, Operation, 
 /// ReplicaSet, a scale creates or removes pods, and a deleted pod is replaced.
 pub struct SimCluster {
     store: Mutex<Store>,
-    source: String,
+    pub(super) source: String,
+    /// Where successful writes are appended, when the cluster has a journal.
+    pub(super) journal: Option<Journal>,
 }
 
 impl std::fmt::Debug for SimCluster {
@@ -95,6 +98,7 @@ impl SimCluster {
         Ok(SimCluster {
             store: Mutex::new(store),
             source,
+            journal: None,
         })
     }
 
@@ -136,8 +140,8 @@ impl SimCluster {
             );
     }
 
-    /// The operations applied successfully through [`Cluster::apply`], in order
-    /// (controller actions are not included).
+    /// The operations applied successfully through [`Cluster::apply`] by this process, in
+    /// order (controller actions and journal entries replayed at start are not included).
     pub fn applied(&self) -> Vec<Operation> {
         self.lock().applied.clone()
     }
@@ -275,6 +279,18 @@ impl Cluster for SimCluster {
         let result = apply(&mut store, op)?;
         store.applied.push(op.clone());
         reconcile(&mut store);
+        if let Some(journal) = &self.journal
+            && changes_cluster(op)
+        {
+            // Appended under the store's lock, so the journal's order is the order of
+            // application. Applied but not journaled is a failure that must not be retried
+            // (the write took effect): an API answer of 200 carrying the error.
+            journal.append(op).map_err(|e| ClusterError::Api {
+                code: 200,
+                what: op.describe(),
+                message: format!("applied, but the simulated cluster's journal could not record it: {e}"),
+            })?;
+        }
         Ok(result)
     }
 }

@@ -23,6 +23,10 @@
 //! load. A Deployment's current ReplicaSet must carry the Deployment's pod template (apart
 //! from the `pod-template-hash` label), or a new revision is rolled out at load.
 //!
+//! With a journal (`cluster: {kind: sim, journal: FILE}`), the writes applied are appended
+//! to a file and replayed onto the fixture at the next start ([`journal`]): the simulated
+//! cluster then survives restarts and is shared by processes that share the file.
+//!
 //! This module must never reach a real cluster or the network, and must not decide
 //! anything: it answers and applies what it is given, as Kubernetes would.
 
@@ -31,6 +35,7 @@ mod cluster;
 mod controllers;
 mod exec;
 pub mod faults;
+pub mod journal;
 mod load;
 mod selector;
 mod store;

@@ -1,5 +1,6 @@
-//! Which actions to offer the model for an incident: those the policy would allow on the
-//! object they would act on, and that fit an object the incident knows. The model is not
+//! Which actions to offer the model for an incident: those the policy could allow on the
+//! object they would act on (the static checks, shared with the policy stage), and that
+//! fit an object the incident knows. The model is not
 //! offered what would be refused; the policy stage still checks whatever it answers.
 
 use crate::actions::read::WORKLOAD_KINDS;
@@ -8,6 +9,7 @@ use crate::cluster::ObjectRef;
 use crate::context::Context;
 use crate::incident::Incident;
 use crate::policy::PolicyConfig;
+use crate::policy::checks::listed;
 
 /// The kinds an answer or a tool may name, with whether they are namespaced.
 pub const KINDS: &[(&str, bool)] = &[
@@ -96,28 +98,29 @@ pub fn namespace_of(incident: &Incident, context: &Context) -> Option<String> {
         .or_else(|| incident.labels.get("namespace").cloned())
 }
 
-/// Whether the policy allows `action` on an object in `namespace` (`None`: cluster-scoped),
-/// by the same checks as [`crate::policy::evaluate()`]: protected namespaces and the global
-/// and per-namespace allowed/denied lists. Actions that change nothing are always allowed.
+/// Whether the policy could allow `action` on an object in `namespace` (`None`:
+/// cluster-scoped), by the checks of [`crate::policy::evaluate()`] that depend on nothing
+/// but the action and the namespace: protected namespaces and the global and
+/// per-namespace allowed/denied lists (the same functions). The other checks (cooldowns,
+/// rate limits, blast radius, windows, the risk ceiling) depend on the moment and the
+/// plan, or only hold an action for approval: the policy stage applies them to the
+/// answer. Actions that change nothing are always allowed.
 pub fn policy_allows(policy: &PolicyConfig, action: ActionKind, namespace: Option<&str>) -> bool {
     if !action.mutates() {
         return true;
     }
     let name = action.name();
-    let listed = |allowed: &[String], denied: &[String]| {
-        !denied.iter().any(|a| a == name) && (allowed.is_empty() || allowed.iter().any(|a| a == name))
-    };
-    if !listed(&policy.allowed_actions, &policy.denied_actions) {
+    if !listed(name, &policy.allowed_actions, &policy.denied_actions) {
         return false;
     }
     let Some(ns) = namespace else { return true };
-    if policy.protected_namespaces.iter().any(|p| p == ns) {
+    if policy.is_protected(ns) {
         return false;
     }
     policy
         .namespaces
         .get(ns)
-        .is_none_or(|np| listed(&np.allowed_actions, &np.denied_actions))
+        .is_none_or(|np| listed(name, &np.allowed_actions, &np.denied_actions))
 }
 
 /// Whether the configuration gives an action something to work with: `run_job` needs Job

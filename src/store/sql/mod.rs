@@ -15,17 +15,25 @@
 //! This module keeps records; it must not decide, plan or call the cluster, and it must
 //! never show a database password (URLs in errors are masked).
 
+mod activity;
+mod approvals;
 mod assessments;
+pub(crate) mod audit;
 mod error;
 mod history;
+mod processing;
 mod queries;
 mod rows;
 mod scratch;
-mod url;
+pub(crate) mod url;
 mod vectors;
 
 #[cfg(test)]
+mod approvals_tests;
+#[cfg(test)]
 mod history_tests;
+#[cfg(test)]
+mod processing_tests;
 #[cfg(test)]
 pub(crate) mod testing;
 #[cfg(test)]
@@ -40,6 +48,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, Transaction};
 
+pub use self::audit::AuditVerification;
 pub use self::scratch::{create_scratch_postgres, drop_scratch_postgres};
 
 use self::error::{classify, classify_migration};

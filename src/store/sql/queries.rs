@@ -35,6 +35,9 @@ const SELECT_BY_KEY: &str =
 const RESOLVE_INCIDENT: &str = "UPDATE incidents SET alert_status = 'resolved', resolved_at_ms = $2, \
      updated_at_ms = $2, incident_json = $3 WHERE id = $1 AND alert_status = 'firing'";
 
+/// The lease owner of [`Store::claim`], which tools and tests use.
+const ANONYMOUS_OWNER: &str = "anonymous";
+
 /// Joins an incident (`i`) with its latest decision (`d`): the one with the highest id.
 const LATEST_DECISION_JOIN: &str = "LEFT JOIN decisions d ON d.id = \
      (SELECT MAX(d2.id) FROM decisions d2 WHERE d2.incident_id = i.id)";
@@ -65,7 +68,7 @@ impl Store for SqlStore {
 
     async fn pending(&self, limit: i64) -> Result<Vec<String>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id FROM incidents WHERE state IN ('received', 'deciding') \
+            "SELECT id FROM incidents WHERE state IN ('received', 'deciding', 'approved', 'executing') \
              ORDER BY received_at_ms, id LIMIT $1",
         )
         .bind(limit.max(0))
@@ -78,81 +81,33 @@ impl Store for SqlStore {
     }
 
     async fn claim(&self, id: &str, now: Timestamp) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE incidents SET state = 'deciding', updated_at_ms = $2 \
-             WHERE id = $1 AND (state = 'received' OR (state = 'deciding' AND updated_at_ms < $3))",
-        )
-        .bind(id)
-        .bind(millis(now))
-        .bind(millis(now) - super::CLAIM_LEASE_MS)
-        .execute(&self.pool)
-        .await
-        .map_err(|e| classify(&format!("claiming incident {id}"), e))?;
-        Ok(done.rows_affected() == 1)
+        let until = Timestamp::from_millisecond(millis(now) + super::CLAIM_LEASE_MS).unwrap_or(Timestamp::MAX);
+        let claimed = super::processing::claim(self, Some(id), ANONYMOUS_OWNER, now, until, 1).await?;
+        Ok(!claimed.is_empty())
     }
 
     async fn save_result(&self, id: &str, record: &DecisionRecord) -> Result<(), StoreError> {
         let what = format!("saving the decision on incident {id}");
-        let context = to_json("the context", &record.context)?;
-        let decision = to_json("the decision", &record.decision)?;
-        let verdict = to_json("the verdict", &record.verdict)?;
-        let outcome = &record.outcome;
-        let plan = outcome.plan.as_ref().map(|p| to_json("the plan", p)).transpose()?;
-        let results = to_json("the results", &outcome.results)?;
         let error = match record.state {
-            ProcessingState::Failed => outcome.error.clone(),
+            ProcessingState::Failed => record.outcome.error.clone(),
             _ => None,
         };
-
         let mut tx = self.begin(&what).await?;
-        let updated = sqlx::query("UPDATE incidents SET state = $2, updated_at_ms = $3, error = $4 WHERE id = $1")
-            .bind(id)
-            .bind(record.state.as_str())
-            .bind(millis(record.decided_at))
-            .bind(error)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| classify(&what, e))?;
-        if updated.rows_affected() != 1 {
-            return Err(StoreError::Query(format!("{what}: no incident {id}")));
-        }
-        let row = sqlx::query(
-            "INSERT INTO decisions (incident_id, action, decider, decider_name, confidence, verdict, state, \
-             context_json, decision_json, verdict_json, decided_at_ms, latency_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+        let updated = sqlx::query(
+            "UPDATE incidents SET state = $2, updated_at_ms = $3, error = $4, lease_owner = NULL, \
+             lease_until_ms = NULL WHERE id = $1",
         )
         .bind(id)
-        .bind(record.decision.action_name())
-        .bind(record.decision.decided_by.decider.as_str())
-        .bind(record.decision.decided_by.name.as_str())
-        .bind(record.decision.confidence)
-        .bind(record.verdict.kind.as_str())
         .bind(record.state.as_str())
-        .bind(context)
-        .bind(decision)
-        .bind(verdict)
         .bind(millis(record.decided_at))
-        .bind(record.latency_ms)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| classify(&what, e))?;
-        let decision_id = RowReader::new(&row, id).int("id")?;
-        sqlx::query(
-            "INSERT INTO outcomes (decision_id, incident_id, status, plan_json, results_json, error, \
-             started_at_ms, finished_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(decision_id)
-        .bind(id)
-        .bind(outcome.status.as_str())
-        .bind(plan)
-        .bind(results)
-        .bind(outcome.error.as_deref())
-        .bind(millis(outcome.started_at))
-        .bind(millis(outcome.finished_at))
+        .bind(error)
         .execute(&mut *tx)
         .await
         .map_err(|e| classify(&what, e))?;
-        super::history::save_history_columns(&mut tx, id, decision_id, record).await?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::Query(format!("{what}: no incident {id}")));
+        }
+        insert_decision(&mut tx, id, record).await?;
         tx.commit().await.map_err(|e| classify(&what, e))
     }
 
@@ -238,6 +193,60 @@ impl Store for SqlStore {
             })
             .collect()
     }
+}
+
+/// Inserts a decision with its outcome and history columns (and its assessment, if
+/// any) for incident `id`, inside the caller's transaction; returns the decision's id.
+pub(super) async fn insert_decision(
+    conn: &mut AnyConnection,
+    id: &str,
+    record: &DecisionRecord,
+) -> Result<i64, StoreError> {
+    let what = format!("saving the decision on incident {id}");
+    let context = to_json("the context", &record.context)?;
+    let decision = to_json("the decision", &record.decision)?;
+    let verdict = to_json("the verdict", &record.verdict)?;
+    let outcome = &record.outcome;
+    let plan = outcome.plan.as_ref().map(|p| to_json("the plan", p)).transpose()?;
+    let results = to_json("the results", &outcome.results)?;
+    let row = sqlx::query(
+        "INSERT INTO decisions (incident_id, action, decider, decider_name, confidence, verdict, state, \
+         context_json, decision_json, verdict_json, decided_at_ms, latency_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+    )
+    .bind(id)
+    .bind(record.decision.action_name())
+    .bind(record.decision.decided_by.decider.as_str())
+    .bind(record.decision.decided_by.name.as_str())
+    .bind(record.decision.confidence)
+    .bind(record.verdict.kind.as_str())
+    .bind(record.state.as_str())
+    .bind(context)
+    .bind(decision)
+    .bind(verdict)
+    .bind(millis(record.decided_at))
+    .bind(record.latency_ms)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| classify(&what, e))?;
+    let decision_id = RowReader::new(&row, id).int("id")?;
+    sqlx::query(
+        "INSERT INTO outcomes (decision_id, incident_id, status, plan_json, results_json, error, \
+         started_at_ms, finished_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(decision_id)
+    .bind(id)
+    .bind(outcome.status.as_str())
+    .bind(plan)
+    .bind(results)
+    .bind(outcome.error.as_deref())
+    .bind(millis(outcome.started_at))
+    .bind(millis(outcome.finished_at))
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| classify(&what, e))?;
+    super::history::save_history_columns(conn, id, decision_id, record).await?;
+    Ok(decision_id)
 }
 
 /// Stores one alert of a notification inside the notification's transaction.
