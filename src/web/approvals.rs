@@ -7,13 +7,14 @@
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::StatusCode;
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::AppState;
+use super::auth::Authenticated;
 use super::error::ApiError;
 use crate::pipeline::approval::{self, AnswerRequest};
 use crate::store::{Answer, Answered, ApprovalState};
@@ -55,30 +56,42 @@ pub async fn list(
 pub async fn approve(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    who: Option<Extension<Authenticated>>,
     body: Result<Json<AnswerRequest>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    answer(&state, &id, Answer::Approve, body).await
+    answer(&state, &id, Answer::Approve, who.map(|Extension(a)| a), body).await
 }
 
 /// Rejects a pending approval.
 pub async fn reject(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    who: Option<Extension<Authenticated>>,
     body: Result<Json<AnswerRequest>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    answer(&state, &id, Answer::Reject, body).await
+    answer(&state, &id, Answer::Reject, who.map(|Extension(a)| a), body).await
 }
 
 async fn answer(
     state: &AppState,
     id: &str,
     answer: Answer,
+    authenticated: Option<Authenticated>,
     body: Result<Json<AnswerRequest>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let Json(request) = body.map_err(|e| ApiError::client(e.status(), e.body_text()))?;
-    let valid = request
+    let mut valid = request
         .validate()
         .map_err(|e| ApiError::field(StatusCode::BAD_REQUEST, e.field, e.message))?;
+    // `by` is what the caller declares; a basic-auth user name is what the server knows.
+    // Record both when they differ, so the audit log does not rest on the declaration
+    // alone (a bearer token names no one: `token`).
+    if let Some(Authenticated(principal)) = authenticated
+        && principal != "token"
+        && principal != valid.by
+    {
+        valid.by = format!("{} (authenticated as {principal})", valid.by);
+    }
     let Ok(number) = id.parse::<i64>() else {
         return Err(ApiError::not_found("approval", id));
     };
