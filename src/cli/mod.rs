@@ -1,5 +1,5 @@
 //! The command line: `serve`, `recommend`, `config check`, `actions`, `rbac`, `history`,
-//! `llm ping`, `bench`.
+//! `llm ping`, `bench`, `eval`, `policy explain`, `approve`/`reject`, `audit`.
 //!
 //! Parses arguments (clap), loads and validates the config, applies flag overrides, and
 //! calls into the library. Each command lives in its own file; this one only dispatches.

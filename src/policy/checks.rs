@@ -208,7 +208,7 @@ fn cooldown(name: &str, span: Span, what: &str, last: Option<Timestamp>, now: Ti
             name,
             format!("{what} last started {}, beyond the {span} cooldown", ago(now, t)),
         ),
-        None => pass(name, format!("no {what} within the {span} cooldown")),
+        None => pass(name, format!("{what}: none started within the {span} cooldown")),
     }
 }
 
@@ -241,7 +241,7 @@ pub fn cooldown_fingerprint(policy: &PolicyConfig, facts: &PolicyFacts) -> Step 
     cooldown(
         name,
         policy.cooldowns.fingerprint,
-        "an action for this alert (same fingerprint)",
+        "actions for this alert (same fingerprint)",
         activity.last_on_fingerprint,
         facts.now,
     )

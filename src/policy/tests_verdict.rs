@@ -224,7 +224,7 @@ fn cooldowns_per_action_target_and_per_fingerprint() {
     refused(
         &v,
         "cooldown_fingerprint",
-        "an action for this alert (same fingerprint) last started 9m ago",
+        "actions for this alert (same fingerprint) last started 9m ago",
         VerdictKind::Deny,
     );
     let mut off = autonomous();
@@ -232,7 +232,7 @@ fn cooldowns_per_action_target_and_per_fingerprint() {
     passed(
         &evaluate(&off, &restart("shop"), &f),
         "cooldown_fingerprint",
-        "no cooldown for an action for this alert (same fingerprint) (0s)",
+        "no cooldown for actions for this alert (same fingerprint) (0s)",
     );
 }
 
