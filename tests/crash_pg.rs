@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use common::medic_proc::{
     ConfigSpec, JournalCounts, Medic, ScratchDb, alert, check_end_state, config_yaml, cronjobs_fixture, deliver,
-    free_port, summary, wait_for, webhook,
+    free_port, webhook,
 };
 use serde_json::Value;
 
@@ -107,21 +107,7 @@ async fn kill_9_mid_run_stores_every_alert_once_and_acts_once() {
         deliver(&client, &medic.url, b, deadline).await;
     }
 
-    let dbr = &db;
-    let finished = wait_for(
-        "every incident in a final state",
-        Duration::from_secs(150),
-        || async move {
-            let states = dbr.states().await;
-            let (total, done) = summary(&states);
-            if total == ALERTS as i64 && done == total {
-                Ok(states)
-            } else {
-                Err(format!("{states:?}"))
-            }
-        },
-    )
-    .await;
+    let finished = db.wait_all_final(ALERTS, Duration::from_secs(150)).await;
     let all_final_at = started.elapsed();
 
     let (states, problems) = check_end_state(&db, &journal, ALERTS).await;

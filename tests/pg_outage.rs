@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use common::medic_proc::{
     ConfigSpec, JournalCounts, Medic, ScratchDb, alert, check_end_state, config_yaml, cronjobs_fixture, deliver,
-    free_port, post_webhook, summary, wait_for, webhook,
+    free_port, post_webhook, wait_for, webhook,
 };
 use serde_json::Value;
 use tokio::net::{TcpSocket, TcpStream};
@@ -161,21 +161,7 @@ async fn database_outage_answers_503_then_recovers_without_loss() {
         deliver(&client, &medic.url, b, deadline).await;
     }
 
-    let dbr = &db;
-    let finished = wait_for(
-        "every incident in a final state",
-        Duration::from_secs(120),
-        || async move {
-            let states = dbr.states().await;
-            let (total, done) = summary(&states);
-            if total == ALERTS as i64 && done == total {
-                Ok(states)
-            } else {
-                Err(format!("{states:?}"))
-            }
-        },
-    )
-    .await;
+    let finished = db.wait_all_final(ALERTS, Duration::from_secs(120)).await;
     let (states, problems) = check_end_state(&db, &journal, ALERTS).await;
     let counts = JournalCounts::read(&journal);
     println!(

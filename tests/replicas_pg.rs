@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use common::medic_proc::{
     ConfigSpec, JournalCounts, Medic, ScratchDb, alert, check_end_state, config_yaml, cronjobs_fixture, deliver,
-    free_port, summary, wait_for, webhook,
+    free_port, webhook,
 };
 use serde_json::Value;
 
@@ -80,21 +80,7 @@ async fn two_processes_on_one_database_act_on_each_incident_once() {
     }
     let sent = started.elapsed();
 
-    let dbr = &db;
-    let finished = wait_for(
-        "every incident in a final state",
-        Duration::from_secs(150),
-        || async move {
-            let states = dbr.states().await;
-            let (total, done) = summary(&states);
-            if total == ALERTS as i64 && done == total {
-                Ok(states)
-            } else {
-                Err(format!("{states:?}"))
-            }
-        },
-    )
-    .await;
+    let finished = db.wait_all_final(ALERTS, Duration::from_secs(150)).await;
     let all_final_at = started.elapsed();
 
     let (states, problems) = check_end_state(&db, &journal, ALERTS).await;

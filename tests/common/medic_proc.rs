@@ -96,6 +96,21 @@ impl ScratchDb {
         rows.into_iter().collect()
     }
 
+    /// Waits until `expected` incidents are stored and every one is in a final state;
+    /// returns the count per state (panics with the last counts after `timeout`).
+    pub async fn wait_all_final(&self, expected: usize, timeout: Duration) -> BTreeMap<String, i64> {
+        wait_for("every incident in a final state", timeout, || async move {
+            let states = self.states().await;
+            let (total, done) = summary(&states);
+            if total == expected as i64 && done == total {
+                Ok(states)
+            } else {
+                Err(format!("{states:?}"))
+            }
+        })
+        .await
+    }
+
     /// Every incident: id, fingerprint, state, namespace, target name.
     pub async fn incidents(&self) -> Vec<IncidentRow> {
         let mut conn = self.connect().await;
