@@ -242,12 +242,20 @@ async fn two_claimers_never_get_the_same_incident(db: &TestDb) {
     assert_eq!(unique.len(), N, "no incident claimed twice");
 }
 
-async fn two_phase_execution_stores_intent_then_outcome(db: &TestDb) {
-    let s = db.store.as_ref();
+/// A new incident `A`, claimed by `a` at 1 s and moved to `executing` (its intent
+/// stored at 2 s, the lease to 62 s): a process in the middle of applying a plan.
+async fn executing_under_a(s: &dyn Store) -> String {
     let id = new_incident(s, "A", t(0)).await;
     s.claim_id(&id, "a", t(1), t(61)).await.unwrap().unwrap();
     let intent = record(ProcessingState::Executing, VerdictKind::Allow, t(2));
     s.start_execution(&id, "a", &intent, t(62)).await.unwrap();
+    id
+}
+
+async fn two_phase_execution_stores_intent_then_outcome(db: &TestDb) {
+    let s = db.store.as_ref();
+    let id = executing_under_a(s).await;
+    let intent = record(ProcessingState::Executing, VerdictKind::Allow, t(2));
     let stored = s.get(&id).await.unwrap().unwrap();
     assert_eq!(stored.state, ProcessingState::Executing);
     let decision = stored.decision.expect("the intent is stored");
@@ -299,16 +307,7 @@ async fn two_phase_execution_stores_intent_then_outcome(db: &TestDb) {
 
 async fn an_expired_executing_incident_is_reclaimed_as_executing(db: &TestDb) {
     let s = db.store.as_ref();
-    let id = new_incident(s, "A", t(0)).await;
-    s.claim_id(&id, "a", t(1), t(61)).await.unwrap().unwrap();
-    s.start_execution(
-        &id,
-        "a",
-        &record(ProcessingState::Executing, VerdictKind::Allow, t(2)),
-        t(62),
-    )
-    .await
-    .unwrap();
+    let id = executing_under_a(s).await;
     // The process dies: its lease runs out.
     assert_eq!(s.pending(10).await.unwrap(), vec![id.clone()]);
     let taken = s.claim_next("b", t(63), t(123), 10).await.unwrap();
@@ -360,16 +359,7 @@ async fn a_held_decision_gets_a_pending_approval(db: &TestDb) {
 
 async fn every_write_is_audited(db: &TestDb) {
     let s = db.store.as_ref();
-    let id = new_incident(s, "A", t(0)).await;
-    s.claim_id(&id, "a", t(1), t(61)).await.unwrap().unwrap();
-    s.start_execution(
-        &id,
-        "a",
-        &record(ProcessingState::Executing, VerdictKind::Allow, t(2)),
-        t(62),
-    )
-    .await
-    .unwrap();
+    let id = executing_under_a(s).await;
     let outcome = record(ProcessingState::Executed, VerdictKind::Allow, t(3)).outcome;
     let finish = Finish {
         outcome: &outcome,
